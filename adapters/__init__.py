@@ -1,0 +1,1 @@
+"""Platform in, platform out: console, Slack and Discord translations of the bot."""

@@ -1,0 +1,95 @@
+"""A console chat session: lines in, replies and notifications out."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from sqlalchemy import select
+
+from adapters.console.sender import ConsoleSender
+from bot.identity import PlatformIdentity
+from bot.runtime import Runtime
+from domain.records import PersonRecord
+
+META_HELP = """Console commands:
+  :user NAME   act as another person (e.g. :user bob)
+  :who         list the people you can act as
+  :help        this help (and /desk help for the desk's commands)
+  :quit        leave (Ctrl-D works too)"""
+
+
+class ConsoleSession:
+    """Runs commands as one person at a time and prints what each person would see."""
+
+    def __init__(self, runtime: Runtime, out: TextIO, user: str | None = None) -> None:
+        self.runtime = runtime
+        self.out = out
+        self.delivery = runtime.add_sender("console", ConsoleSender(out))
+        self.user = user or self._default_user()
+
+    def _default_user(self) -> str:
+        people = list(self.runtime.policy.people.values())
+        employees = [p for p in people if p.roles == ("employee",)]
+        return (employees or people)[0].name if people else "deskbot"
+
+    def people(self) -> list[str]:
+        with self.runtime.database.transaction() as session:
+            return list(session.scalars(select(PersonRecord.name).order_by(PersonRecord.name)))
+
+    def write(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def handle_line(self, line: str) -> bool:
+        """Run one line; returns False when the session should end."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line.startswith(":"):
+            return self._meta(line)
+        identity = PlatformIdentity("console", self.user)
+        reply = await asyncio.to_thread(self.runtime.dispatcher.execute, identity, line)
+        self.write(reply.text)
+        await self.flush()
+        return True
+
+    async def flush(self) -> None:
+        """Fire due timers and print every notification waiting for the console."""
+        await asyncio.to_thread(self.runtime.timers.run_due)
+        while await self.delivery.deliver_once():
+            pass
+
+    def _meta(self, line: str) -> bool:
+        word, _, rest = line[1:].partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in ("quit", "exit", "q"):
+            return False
+        if word == "user":
+            known = self.people()
+            if rest.lstrip("@") in known:
+                self.user = rest.lstrip("@")
+                self.write(f"Now acting as {self.user}.")
+            else:
+                self.write(f"Unknown person '{rest[:40]}'. People: {', '.join(known)}.")
+        elif word == "who":
+            self.write("People: " + ", ".join(self.people()))
+        else:
+            self.write(META_HELP)
+        return True
+
+    async def run(self, stream: TextIO, *, echo: bool, prompt: bool) -> None:
+        """Read lines until end of input. `echo` repeats each command (for piped transcripts)."""
+        while True:
+            if prompt:
+                self.out.write(f"{self.user}> ")
+                self.out.flush()
+            line = await asyncio.to_thread(stream.readline)
+            if not line:
+                if prompt:
+                    self.write("")
+                return
+            if echo and line.strip():
+                self.write(f"{self.user}> {line.strip()}")
+            if not await self.handle_line(line):
+                return

@@ -1,0 +1,1 @@
+"""The application: command grammar, dispatcher, config, templates, timers, outbox, web, CLI."""

@@ -1,0 +1,193 @@
+"""The `deskbot` command line: run, console, serve, worker, discord, db upgrade, config check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.chat import ChatAdapter
+from bot.config import ConfigError, load_config
+from bot.db import Database
+from bot.runtime import Runtime, load_desk_config
+from bot.settings import Settings
+from bot.web import build_web_app, serve
+
+log = logging.getLogger("deskbot")
+
+CONNECT_HINT = (
+    "No Slack or Discord credentials are set, so deskbot runs the local console.\n"
+    "  Slack:   set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP).\n"
+    "  Discord: set DISCORD_TOKEN.  See README.md for both."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deskbot", description="A chat-ops service desk.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="everything in one process: web, worker, chat adapters (or the console)")
+    console = sub.add_parser("console", help="a chat session in this terminal")
+    console.add_argument("--user", help="who you act as (default: the first employee)")
+    sub.add_parser("serve", help="the web server: Slack events, health, readiness")
+    sub.add_parser("worker", help="timers, escalations and outbox delivery")
+    discord = sub.add_parser("discord", help="the Discord gateway connection")
+    discord_sub = discord.add_subparsers(dest="discord_command", metavar="ACTION")
+    sync = discord_sub.add_parser("sync-commands", help="register the slash commands with Discord")
+    sync.add_argument("--guild", help="register in one guild (instant) instead of globally")
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply every pending migration")
+    db_sub.add_parser("current", help="show the schema revision")
+    config = sub.add_parser("config", help="configuration")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = config_sub.add_parser("check", help="validate a configuration file")
+    check.add_argument("file", nargs="?", help="default: DESKBOT_CONFIG or ./deskbot.yaml")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `deskbot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"deskbot: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        return config_check(settings, args.file)
+    if args.command == "db":
+        database = Database(settings.database_url)
+        if args.db_command == "upgrade":
+            database.upgrade()
+        print(f"Database schema is at revision {database.current_revision() or 'none'}.")
+        return 0
+    try:
+        loaded = load_desk_config(settings)
+    except ConfigError as exc:
+        print("deskbot: the configuration has problems; nothing was started.", file=sys.stderr)
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    if args.command == "console":
+        platforms = ("console",) + settings.chat_platforms
+        return asyncio.run(run_console(settings, loaded, platforms, args.user))
+    if args.command == "discord" and args.discord_command == "sync-commands":
+        from adapters.discord.cli import sync_commands  # wiring
+
+        return asyncio.run(sync_commands(settings, loaded.config, guild=args.guild))
+    return asyncio.run(run_services(settings, loaded, args.command))
+
+
+def config_check(settings: Settings, file: str | None) -> int:
+    path = Path(file) if file else settings.config_path
+    if path is None:
+        print("deskbot: no configuration file: create deskbot.yaml or set DESKBOT_CONFIG "
+              "(examples/deskbot.yaml is a starting point).", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(config.summary())
+    return 0
+
+
+def chat_adapters(runtime: Runtime, settings: Settings) -> list[ChatAdapter]:
+    """The adapters whose credentials are configured."""
+    found: list[ChatAdapter] = []
+    if settings.slack_enabled:
+        from adapters.slack import SlackAdapter  # wiring
+
+        found.append(SlackAdapter(runtime))
+    if settings.discord_enabled:
+        from adapters.discord import DiscordAdapter  # wiring
+
+        found.append(DiscordAdapter(runtime))
+    return found
+
+
+async def run_console(settings: Settings, loaded, platforms, user: str | None) -> int:
+    from adapters.console import ConsoleSession  # wiring
+
+    runtime = Runtime(settings, loaded.config, platforms=platforms)
+    await asyncio.to_thread(runtime.prepare)
+    interactive = sys.stdin.isatty()
+    try:
+        session = ConsoleSession(runtime, sys.stdout, user)
+    except Exception:
+        runtime.close()
+        raise
+    if user and user not in session.people():
+        print(f"deskbot: unknown person '{user}'. People: {', '.join(session.people())}.",
+              file=sys.stderr)
+        return 2
+    if loaded.is_example:
+        session.write("No deskbot.yaml here, so this is the example company "
+                      "(examples/deskbot.yaml): alice is an employee, bob an agent, carol leads network.")
+    session.write(f"deskbot console — you are {session.user}. Type /desk help, or :help for console commands.")
+    try:
+        await session.run(sys.stdin, echo=not interactive, prompt=interactive)
+    finally:
+        runtime.close()
+    return 0
+
+
+async def run_services(settings: Settings, loaded, command: str) -> int:
+    """run / serve / worker / discord: the long-running process roles."""
+    platforms = settings.chat_platforms or ("console",)
+    runtime = Runtime(settings, loaded.config, platforms=platforms)
+    await asyncio.to_thread(runtime.prepare)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    adapters = chat_adapters(runtime, settings)
+    if command == "discord":
+        adapters = [a for a in adapters if a.platform == "discord"]
+        if not adapters:
+            print("deskbot: set DISCORD_TOKEN to connect to Discord.", file=sys.stderr)
+            return 2
+    tasks = []
+    if command in ("run", "serve"):
+        routes = [r for a in adapters for r in a.routes()]
+        app = build_web_app(runtime, routes)
+        tasks.append(asyncio.create_task(serve(app, settings.port, stop)))
+    if command in ("run", "worker"):
+        for adapter in adapters:
+            runtime.add_sender(adapter.platform, adapter.sender())
+        tasks.append(asyncio.create_task(runtime.worker.run(stop)))
+    live = {"run": {"slack", "discord"}, "serve": {"slack"}, "discord": {"discord"}}.get(command, set())
+    tasks += [asyncio.create_task(a.run(stop)) for a in adapters if a.platform in live]
+    if command == "run" and not adapters:
+        from adapters.console import ConsoleSession  # wiring
+
+        print(CONNECT_HINT)
+        session = ConsoleSession(runtime, sys.stdout)
+        session.write(f"deskbot console — you are {session.user}; the web server is on port {settings.port}.")
+        interactive = sys.stdin.isatty()
+        tasks.append(asyncio.create_task(_console_then_stop(session, stop, interactive)))
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        runtime.close()
+    return 0
+
+
+async def _console_then_stop(session, stop: asyncio.Event, interactive: bool) -> None:
+    try:
+        await session.run(sys.stdin, echo=not interactive, prompt=interactive)
+    finally:
+        stop.set()

@@ -1,0 +1,335 @@
+"""The desk's configuration as code: one YAML file, validated with file and line numbers."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+from bot.yaml_source import ConfigError, Located, load
+from domain.policy import (
+    DEFAULT_MATRIX,
+    LEVELS,
+    PRIORITIES,
+    ROLES,
+    Channel,
+    DeskPolicy,
+    PersonProfile,
+    Service,
+    SlaTarget,
+    Team,
+)
+
+SECTIONS = ("desk", "channels", "routing", "people", "teams", "services", "priority_matrix",
+            "sla", "role_mapping")
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
+UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+__all__ = ["ConfigError", "DeskConfig", "load_config", "load_config_text", "example_config_path"]
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """A validated configuration: the domain's policy plus what only the bot needs."""
+
+    source: str
+    policy: DeskPolicy
+    desk_name: str
+    role_mapping: dict[str, dict[str, str]]
+
+    def summary(self) -> str:
+        p = self.policy
+        return (f"{self.source}: OK — {len(p.people)} people, {len(p.teams)} teams, "
+                f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} priorities")
+
+
+def example_config_path() -> FsPath:
+    """The example company shipped with deskbot, used when no config file exists."""
+    return FsPath(str(resources.files("bot").joinpath("example/deskbot.yaml")))
+
+
+def load_config(path: FsPath) -> DeskConfig:
+    """Read and validate a config file; raise ConfigError naming every problem."""
+    try:
+        text = FsPath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the configuration: {exc}"]) from None
+    return load_config_text(text, str(path))
+
+
+def load_config_text(text: str, filename: str = "deskbot.yaml") -> DeskConfig:
+    """Validate configuration text; all problems are reported at once, not the first only."""
+    doc = load(text, filename)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([f"{filename}:1: the configuration must be a mapping of sections"])
+    checker = _Checker(doc)
+    config = checker.build()
+    if doc.problems:
+        raise ConfigError(doc.problems)
+    return config
+
+
+def parse_duration(text: Any) -> timedelta | None:
+    """'30m', '4h', '1h 30m', '2d' → timedelta; None when the text is not a duration."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        return None
+    if isinstance(text, int):
+        return timedelta(seconds=text) if text > 0 else None
+    compact = text.strip().lower()
+    parts = DURATION_PART.findall(compact)
+    if not parts or DURATION_PART.sub("", compact).strip():
+        return None
+    total = sum(int(n) * UNITS[u] for n, u in parts)
+    return timedelta(seconds=total) if total > 0 else None
+
+
+class _Checker:
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+
+    def problem(self, path: tuple, message: str) -> None:
+        self.doc.problem(path, message)
+
+    def section(self, name: str, kind: type = dict) -> Any:
+        value = self.data.get(name)
+        if value is None:
+            return kind()
+        if not isinstance(value, kind):
+            self.problem((name,), f"'{name}' must be a {'mapping' if kind is dict else 'list'}")
+            return kind()
+        return value
+
+    def build(self) -> DeskConfig:
+        for key in self.data:
+            if key not in SECTIONS:
+                self.problem((key,), f"unknown section '{key}'{_did_you_mean(key, SECTIONS)}")
+        desk = self.section("desk")
+        channels = self.channels()
+        people = self.people()
+        teams = self.teams(people, channels)
+        services = self.services(teams)
+        routing = self.section("routing")
+        triage = self.ref(routing, ("routing", "triage"), channels, "channel", required=True)
+        escalation = self.ref(routing, ("routing", "escalation"), channels, "channel")
+        triage_team = self.ref(routing, ("routing", "triage_team"), teams, "team")
+        for key in routing:
+            if key not in ("triage", "escalation", "triage_team"):
+                self.problem(("routing", key), f"unknown routing key '{key}' (triage, escalation, triage_team)")
+        default_role = desk.get("default_role", "employee")
+        if default_role not in ROLES:
+            self.problem(("desk", "default_role"), f"unknown role '{default_role}' (one of {', '.join(ROLES)})")
+            default_role = "employee"
+        auto_close = self.duration(desk, ("desk", "auto_close_after"), "3d")
+        policy = DeskPolicy(
+            people=people, teams=teams, services=services, sla=self.sla(),
+            channels=channels, triage_channel=triage or "service-desk",
+            escalation_channel=escalation, triage_team=triage_team,
+            matrix=self.matrix(), default_role=default_role,
+            auto_close_after=auto_close or timedelta(days=3),
+        )
+        return DeskConfig(
+            source=self.doc.filename, policy=policy,
+            desk_name=str(desk.get("name", "deskbot")), role_mapping=self.role_mapping(),
+        )
+
+    def name_ok(self, path: tuple, name: str, what: str) -> bool:
+        if not NAME.match(str(name)):
+            self.problem(path, f"{what} name '{name}' must be lowercase letters, digits, '.', '_' or '-'")
+            return False
+        return True
+
+    def channels(self) -> dict[str, Channel]:
+        result = {}
+        for name, spec in self.section("channels").items():
+            path = ("channels", name)
+            if not self.name_ok(path, name, "channel"):
+                continue
+            spec = spec or {}
+            if not isinstance(spec, dict):
+                self.problem(path, f"channel '{name}' must map platforms to channel ids, e.g. slack: C0123")
+                continue
+            for platform in spec:
+                if platform not in ("slack", "discord"):
+                    self.problem(path + (platform,), f"unknown platform '{platform}' for channel '{name}' (slack, discord)")
+            result[name] = Channel(name, {k: str(v) for k, v in spec.items() if k in ("slack", "discord")})
+        return result
+
+    def people(self) -> dict[str, PersonProfile]:
+        result: dict[str, PersonProfile] = {}
+        seen: dict[tuple[str, str], str] = {}
+        for name, spec in self.section("people").items():
+            path = ("people", name)
+            if not self.name_ok(path, name, "person"):
+                continue
+            spec = spec or {}
+            if not isinstance(spec, dict):
+                self.problem(path, f"person '{name}' must be a mapping (display_name, email, roles…)")
+                continue
+            for key in spec:
+                if key not in ("display_name", "email", "roles", "slack_id", "discord_id"):
+                    self.problem(path + (key,), f"unknown field '{key}' for person '{name}'")
+            roles = spec.get("roles", ["employee"])
+            roles = [roles] if isinstance(roles, str) else roles
+            for role in roles:
+                if role not in ROLES:
+                    self.problem(path + ("roles",), f"unknown role '{role}' for {name} (one of {', '.join(ROLES)})")
+            for field in ("email", "slack_id", "discord_id"):
+                value = spec.get(field)
+                if value is None:
+                    continue
+                key = (field, str(value).lower())
+                if key in seen:
+                    self.problem(path + (field,), f"{field} {value} is given to both {seen[key]} and {name}")
+                seen[key] = name
+            result[name] = PersonProfile(
+                name=name,
+                display_name=str(spec.get("display_name") or name),
+                email=str(spec["email"]).lower() if spec.get("email") else None,
+                roles=tuple(r for r in roles if r in ROLES) or ("employee",),
+                slack_id=str(spec["slack_id"]) if spec.get("slack_id") else None,
+                discord_id=str(spec["discord_id"]) if spec.get("discord_id") else None,
+            )
+        return result
+
+    def teams(self, people: dict, channels: dict) -> dict[str, Team]:
+        result = {}
+        for name, spec in self.section("teams").items():
+            path = ("teams", name)
+            if not self.name_ok(path, name, "team"):
+                continue
+            if not isinstance(spec, dict):
+                self.problem(path, f"team '{name}' must be a mapping (members, lead, channel)")
+                continue
+            for key in spec:
+                if key not in ("display_name", "members", "lead", "channel"):
+                    self.problem(path + (key,), f"unknown field '{key}' for team '{name}'")
+            members = spec.get("members") or []
+            if not isinstance(members, list):
+                self.problem(path + ("members",), f"members of team '{name}' must be a list of people")
+                members = []
+            for i, member in enumerate(members):
+                if member not in people:
+                    self.problem(path + ("members", i), f"team '{name}' has unknown member '{member}'{_did_you_mean(str(member), people)}")
+            lead = self.ref(spec, path + ("lead",), people, "person")
+            channel = self.ref(spec, path + ("channel",), channels, "channel")
+            result[name] = Team(name, tuple(str(m) for m in members), lead, channel,
+                                str(spec.get("display_name") or name))
+        return result
+
+    def services(self, teams: dict) -> dict[str, Service]:
+        result = {}
+        for name, spec in self.section("services").items():
+            path = ("services", name)
+            if not self.name_ok(path, name, "service"):
+                continue
+            if not isinstance(spec, dict):
+                self.problem(path, f"service '{name}' must be a mapping (owner, categories)")
+                continue
+            owner = self.ref(spec, path + ("owner",), teams, "team", required=True)
+            categories = spec.get("categories") or []
+            if not isinstance(categories, list):
+                self.problem(path + ("categories",), f"categories of '{name}' must be a list")
+                categories = []
+            result[name] = Service(name, owner or "", tuple(str(c) for c in categories),
+                                   str(spec.get("display_name") or name))
+        return result
+
+    def sla(self) -> dict[str, SlaTarget]:
+        section = self.section("sla")
+        result = {}
+        for key in section:
+            if key not in PRIORITIES:
+                self.problem(("sla", key), f"unknown priority '{key}' in sla (P1–P5)")
+        for priority in PRIORITIES:
+            spec = section.get(priority)
+            path = ("sla", priority)
+            if not isinstance(spec, dict):
+                self.problem(("sla",) if spec is None else path,
+                             f"missing SLA for priority {priority} (respond, resolve)")
+                continue
+            respond = self.duration(spec, path + ("respond",), None)
+            resolve = self.duration(spec, path + ("resolve",), None)
+            warn = spec.get("warn_at", "75%")
+            fraction = _fraction(warn)
+            if fraction is None:
+                self.problem(path + ("warn_at",), f"bad warn_at {warn!r}: use a percentage such as 75%")
+            if respond and resolve and respond > resolve:
+                self.problem(path, f"{priority}: time to respond is longer than time to resolve")
+            if respond and resolve and fraction is not None:
+                result[priority] = SlaTarget(respond, resolve, fraction)
+        return result
+
+    def duration(self, spec: dict, path: tuple, default: str | None) -> timedelta | None:
+        raw = spec.get(path[-1], default)
+        if raw is None:
+            self.problem(path[:-1], f"missing '{path[-1]}' in {path[-2]}")
+            return None
+        value = parse_duration(raw)
+        if value is None:
+            self.problem(path, f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d')
+        return value
+
+    def matrix(self) -> dict[str, dict[str, str]]:
+        section = self.data.get("priority_matrix")
+        if section is None:
+            return DEFAULT_MATRIX
+        result: dict[str, dict[str, str]] = {}
+        for impact in LEVELS:
+            row = section.get(impact) if isinstance(section, dict) else None
+            if not isinstance(row, dict):
+                self.problem(("priority_matrix",), f"priority_matrix needs a row for impact '{impact}'")
+                continue
+            result[impact] = {}
+            for urgency in LEVELS:
+                value = row.get(urgency)
+                if value not in PRIORITIES:
+                    self.problem(("priority_matrix", impact, urgency) if urgency in row else ("priority_matrix", impact),
+                                 f"priority_matrix {impact}/{urgency} must be one of P1–P5, not {value!r}")
+                result[impact][urgency] = value if value in PRIORITIES else "P3"
+        return result
+
+    def role_mapping(self) -> dict[str, dict[str, str]]:
+        result: dict[str, dict[str, str]] = {}
+        for platform, mapping in self.section("role_mapping").items():
+            if platform not in ("slack", "discord") or not isinstance(mapping, dict):
+                self.problem(("role_mapping", platform), "role_mapping maps a platform (discord, slack) to {platform role: deskbot role}")
+                continue
+            for role_name, role in mapping.items():
+                if role not in ROLES:
+                    self.problem(("role_mapping", platform, role_name), f"unknown role '{role}' (one of {', '.join(ROLES)})")
+            result[platform] = {str(k): v for k, v in mapping.items() if v in ROLES}
+        return result
+
+    def ref(self, spec: dict, path: tuple, known: dict, what: str, required: bool = False) -> str | None:
+        value = spec.get(path[-1]) if isinstance(spec, dict) else None
+        if value is None:
+            if required:
+                self.problem(path[:-1] or path, f"missing '{path[-1]}' ({what})" + (f" in {path[-2]}" if len(path) > 1 else ""))
+            return None
+        if str(value) not in known:
+            where = ".".join(str(p) for p in path)
+            self.problem(path, f"{where}: unknown {what} '{value}'{_did_you_mean(str(value), known)}")
+            return None
+        return str(value)
+
+
+def _fraction(value: Any) -> float | None:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            value = float(value.strip()[:-1]) / 100
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1:
+        return float(value)
+    return None
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" — did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,276 @@
+"""One command grammar for every platform: definitions, tokenizer, parser and help.
+
+`/incident claim INC-42` means the same in Slack, Discord and the console. Adapters hand
+the text (or an argv they already split) to `parse`; help is generated from `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+MAX_INPUT = 20_000
+
+
+class UsageError(Exception):
+    """The text is not a valid command; `message` says why and `usage` how to write it."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+    def __str__(self) -> str:
+        return self.message + (f"\nUsage: {self.usage}" if self.usage else "")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A positional argument; `rest` takes every remaining word (titles, notes)."""
+
+    name: str
+    required: bool = True
+    rest: bool = False
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A --flag, with a value (maybe limited to `choices`) or a plain switch."""
+
+    name: str
+    help: str
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def is_switch(self) -> bool:
+        return self.metavar is None and not self.choices
+
+    def usage(self) -> str:
+        if self.is_switch:
+            return f"[--{self.name}]"
+        return f"[--{self.name} {'|'.join(self.choices) or self.metavar}]"
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    args: tuple[Arg, ...] = ()
+    flags: tuple[Flag, ...] = ()
+
+    def usage(self, command: str) -> str:
+        words = [f"/{command}", self.name]
+        for arg in self.args:
+            shown = arg.name.upper() + ("…" if arg.rest else "")
+            words.append(shown if arg.required else f"[{shown}]")
+        words += [flag.usage() for flag in self.flags]
+        return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A parsed command: which one, its positional arguments and its flags."""
+
+    command: str
+    subcommand: str
+    args: dict[str, str]
+    flags: dict[str, str | bool]
+
+    def arg(self, name: str, default: str = "") -> str:
+        return self.args.get(name, default)
+
+
+LEVEL = ("high", "medium", "low")
+_ID = Arg("id")
+
+
+def _sub(name: str, summary: str, *args: Arg, flags: tuple[Flag, ...] = ()) -> tuple[str, Subcommand]:
+    return name, Subcommand(name, summary, args, flags)
+
+
+COMMANDS: dict[str, Command] = {
+    "incident": Command("incident", "Report and work incidents", dict([
+        _sub("new", "Report an incident", Arg("title", rest=True), flags=(
+            Flag("service", "the affected service", "NAME"),
+            Flag("category", "a category of the service", "NAME"),
+            Flag("impact", "how many people are affected", choices=LEVEL),
+            Flag("urgency", "how soon it hurts the business", choices=LEVEL),
+            Flag("description", "more detail", "TEXT"),
+        )),
+        _sub("show", "Show an incident with its timeline", _ID),
+        _sub("list", "List open incidents (yours, or your team's queue)", flags=(
+            Flag("mine", "only incidents assigned to (or reported by) you"),
+            Flag("team", "a team's queue", "TEAM"),
+            Flag("state", "only incidents in this state", "STATE"),
+            Flag("all", "include resolved, closed and cancelled"),
+        )),
+        _sub("claim", "Take an incident and start work on it", _ID),
+        _sub("assign", "Assign to a team (escalate) or an agent", _ID, Arg("to")),
+        _sub("note", "Add a note to the timeline", _ID, Arg("text", rest=True)),
+        _sub("hold", "Put on hold, pausing the SLA clocks", _ID, Arg("reason", rest=True)),
+        _sub("resume", "Take off hold", _ID),
+        _sub("resolve", "Resolve with a note of what fixed it", _ID, Arg("resolution", rest=True)),
+        _sub("close", "Confirm the fix and close", _ID),
+        _sub("reopen", "Reopen a resolved incident", _ID, Arg("reason", required=False, rest=True)),
+        _sub("cancel", "Cancel an incident opened by mistake", _ID,
+             Arg("reason", required=False, rest=True)),
+    ])),
+    "desk": Command("desk", "Help and information about the desk", dict([
+        _sub("help", "Show commands, or the usage of one", Arg("topic", required=False, rest=True)),
+        _sub("whoami", "Show who the desk thinks you are and your roles"),
+    ])),
+}
+
+
+def tokenize(text: str) -> list[str]:
+    """Split on white space, keeping quoted phrases ("…", '…', “…”) together."""
+    if len(text) > MAX_INPUT:
+        raise UsageError(f"That command is too long ({len(text)} characters; the limit is {MAX_INPUT}).")
+    tokens: list[str] = []
+    current: list[str] = []
+    in_token = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in QUOTES:
+            closing = QUOTES[char]
+            end = text.find(closing, i + 1)
+            if end < 0:
+                raise UsageError(f"A quote ({char}) is not closed: add the closing {closing}.")
+            current.append(text[i + 1:end])
+            in_token, i = True, end + 1
+            continue
+        if char.isspace():
+            if in_token:
+                tokens.append("".join(current))
+                current, in_token = [], False
+        else:
+            current.append(char)
+            in_token = True
+        i += 1
+    if in_token:
+        tokens.append("".join(current))
+    return tokens
+
+
+def parse(text: str) -> Invocation:
+    """Parse command text such as `/incident new "VPN drops" --impact high`."""
+    return parse_argv(tokenize(text.strip()))
+
+
+def parse_argv(argv: list[str]) -> Invocation:
+    """Parse an already-split command; the first word names the command."""
+    if not argv:
+        raise UsageError("Type a command, for example /incident new \"VPN drops every 10 minutes\".",
+                         "/desk help")
+    name = argv[0].lstrip("/").lower()
+    command = COMMANDS.get(name)
+    if command is None:
+        raise UsageError(f"Unknown command '/{argv[0].lstrip('/')[:40]}'.{_suggest(name, COMMANDS, '/')}",
+                         "/desk help")
+    if len(argv) < 2:
+        raise UsageError(f"/{name} needs a subcommand: {', '.join(command.subcommands)}.",
+                         f"/desk help {name}")
+    sub_name = argv[1].lower()
+    sub = command.subcommands.get(sub_name)
+    if sub is None:
+        raise UsageError(
+            f"/{name} has no subcommand '{argv[1][:40]}'.{_suggest(sub_name, command.subcommands)} "
+            f"Try: {', '.join(command.subcommands)}.", f"/desk help {name}")
+    return _bind(name, sub, argv[2:])
+
+
+def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
+    usage = sub.usage(command)
+    flags_by_name = {f.name: f for f in sub.flags}
+    flags: dict[str, str | bool] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("--") and len(word) > 2:
+            key, has_value, value = word[2:].partition("=")
+            key = key.lower()
+            flag = flags_by_name.get(key)
+            if flag is None:
+                raise UsageError(f"Unknown option --{key[:40]}.{_suggest(key, flags_by_name, '--')}", usage)
+            if flag.is_switch:
+                if has_value:
+                    raise UsageError(f"--{key} takes no value.", usage)
+            else:
+                if not has_value:
+                    if i + 1 >= len(words):
+                        raise UsageError(f"--{key} needs a value.", usage)
+                    i += 1
+                    value = words[i]
+                if flag.choices and value.lower() not in flag.choices:
+                    raise UsageError(f"--{key} must be one of {', '.join(flag.choices)}, not '{value[:40]}'.", usage)
+            if key in flags:
+                raise UsageError(f"--{key} is given twice.", usage)
+            flags[key] = True if flag.is_switch else (value.lower() if flag.choices else value)
+        else:
+            positional.append(word)
+        i += 1
+    return Invocation(command, sub.name, _positional(sub, positional, usage), flags)
+
+
+def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]:
+    args: dict[str, str] = {}
+    for index, arg in enumerate(sub.args):
+        if arg.rest:
+            rest = words[index:]
+            words = words[:index]
+            if rest:
+                args[arg.name] = " ".join(rest)
+            elif arg.required:
+                raise UsageError(f"Missing {arg.name.upper()}.", usage)
+            break
+        if index >= len(words):
+            if arg.required:
+                raise UsageError(f"Missing {arg.name.upper()}.", usage)
+            break
+        args[arg.name] = words[index]
+    else:
+        if len(words) > len(sub.args):
+            extra = " ".join(words[len(sub.args):])[:60]
+            raise UsageError(f"Unexpected '{extra}' (quote text that has spaces).", usage)
+    return args
+
+
+def help_text(topic: str = "") -> str:
+    """Help for all commands, one command, or one subcommand — from the definitions above."""
+    words = topic.lower().lstrip("/").split()
+    if not words:
+        lines = ["Commands (type /desk help COMMAND for details):"]
+        for command in COMMANDS.values():
+            lines.append(f"/{command.name} — {command.summary}: {', '.join(command.subcommands)}")
+        return "\n".join(lines)
+    command = COMMANDS.get(words[0])
+    if command is None:
+        return f"No help for '{words[0][:40]}'.{_suggest(words[0], COMMANDS, '/')} Commands: " + ", ".join(
+            f"/{c}" for c in COMMANDS)
+    subs = list(command.subcommands.values())
+    if len(words) > 1:
+        sub = command.subcommands.get(words[1])
+        if sub is None:
+            return f"/{command.name} has no subcommand '{words[1][:40]}'.{_suggest(words[1], command.subcommands)}"
+        subs = [sub]
+    lines = [f"/{command.name} — {command.summary}"] if len(subs) > 1 else []
+    for sub in subs:
+        lines.append(f"{sub.usage(command.name)}\n    {sub.summary}")
+        lines += [f"    --{f.name}: {f.help}" for f in sub.flags] if len(subs) == 1 else []
+    return "\n".join(lines)
+
+
+def _suggest(word: str, choices, prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {prefix}{close[0]}?" if close else ""

@@ -1,0 +1,50 @@
+"""Who is asking: a chat user as the adapter saw them, turned into a desk actor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.context import Actor, DeskContext
+from domain.errors import NotFound
+from domain.people import actor_for, find_by_platform_id, get_person, person_for_platform_user
+
+# <@U123ABC> (Slack, maybe with |name), <@123456> or <@!123456> (Discord)
+MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class PlatformIdentity:
+    """The asker as a platform knows them. On the console `user_id` is the desk name."""
+
+    platform: str
+    user_id: str
+    display_name: str | None = None
+    email: str | None = None
+    platform_roles: tuple[str, ...] = ()
+
+
+def resolve_actor(ctx: DeskContext, identity: PlatformIdentity,
+                  role_mapping: dict[str, dict[str, str]]) -> Actor:
+    """The desk actor for a platform user, creating and remembering them on first contact."""
+    if identity.platform == "console":
+        return actor_for(get_person(ctx, identity.user_id))
+    mapping = role_mapping.get(identity.platform, {})
+    granted = tuple(sorted({mapping[r] for r in identity.platform_roles if r in mapping}))
+    person = person_for_platform_user(
+        ctx, platform=identity.platform, user_id=identity.user_id,
+        display_name=identity.display_name, email=identity.email, roles=granted,
+    )
+    return actor_for(person)
+
+
+def resolve_person_name(ctx: DeskContext, platform: str, reference: str) -> str:
+    """A person or team reference as typed ('bob', '@bob', '<@U123>') → a desk name."""
+    reference = reference.strip()
+    match = MENTION.match(reference)
+    if match and platform != "console":
+        person = find_by_platform_id(ctx, platform, match.group(1))
+        if person is None:
+            raise NotFound("I don't know the person you mentioned yet; ask them to message me once.")
+        return person.name
+    return reference.lstrip("@").lower()

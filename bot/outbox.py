@@ -1,0 +1,167 @@
+"""Delivering outbox rows to chat platforms: claimed once, retried with backoff, in order.
+
+A use case writes its notifications as outbox rows in its own transaction; this module
+sends them afterwards. A row is leased ("sending") before the network call so two workers
+never send it twice, and a destination's rows go out strictly in the order they were written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from bot.templates import render
+from domain.clock import Clock
+from domain.policy import DeskPolicy
+from domain.records import OutboxMessage, PersonRecord
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 50
+MAX_BACKOFF = 300.0
+ACTIVE = ("pending", "sending")
+
+
+class RetryLater(Exception):
+    """The platform could not take the message now (rate limit, outage); try again."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """The message can never be delivered (unknown channel, bot removed…)."""
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One notification on its way to one platform address."""
+
+    id: int
+    platform: str
+    kind: str
+    destination_kind: str  # "channel" or "dm"
+    destination: str  # logical channel name or person name
+    address: str  # channel id / user id on the platform (console: the name itself)
+    incident_id: int | None
+    context: dict[str, Any]
+    attempts: int
+
+    def text(self, mention: Callable[[str], str] | None = None) -> str:
+        """The message rendered with the plain-text template."""
+        return render(self.kind, "text", mention=mention, **self.context)
+
+
+class Sender(Protocol):
+    """What an adapter provides to deliver one message; returns a reference to it."""
+
+    async def send(self, message: OutboundMessage) -> str | None: ...
+
+
+class OutboxDelivery:
+    """Claims due rows for one platform, hands them to its sender, records the outcome."""
+
+    def __init__(self, *, database, policy: DeskPolicy, clock: Clock, platform: str,
+                 sender: Sender, batch_size: int = 20) -> None:
+        self.database = database
+        self.policy = policy
+        self.clock = clock
+        self.platform = platform
+        self.sender = sender
+        self.batch_size = batch_size
+
+    def claim(self) -> list[OutboundMessage]:
+        """Lease the oldest due row of each destination that has nothing older in flight."""
+        now = self.clock.now()
+        older = aliased(OutboxMessage)
+        blocked = exists().where(and_(
+            older.platform == OutboxMessage.platform,
+            older.destination_kind == OutboxMessage.destination_kind,
+            older.destination == OutboxMessage.destination,
+            older.status.in_(ACTIVE),
+            older.id < OutboxMessage.id,
+        ))
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.platform == self.platform, OutboxMessage.status.in_(ACTIVE),
+                   OutboxMessage.next_attempt_at <= now, ~blocked)
+            .order_by(OutboxMessage.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        claimed: list[OutboundMessage] = []
+        with self.database.transaction() as session:
+            for row in session.scalars(query):
+                address = self._address(session, row)
+                if address is None:
+                    row.status, row.last_error = "failed", "no address on this platform"
+                    continue
+                row.status, row.attempts = "sending", row.attempts + 1
+                row.next_attempt_at = now + LEASE
+                claimed.append(OutboundMessage(
+                    id=row.id, platform=row.platform, kind=row.kind,
+                    destination_kind=row.destination_kind, destination=row.destination,
+                    address=address, incident_id=row.incident_id,
+                    context=json.loads(row.context), attempts=row.attempts,
+                ))
+        return claimed
+
+    def _address(self, session, row: OutboxMessage) -> str | None:
+        if self.platform == "console":
+            return row.destination
+        if row.destination_kind == "channel":
+            channel = self.policy.channels.get(row.destination)
+            return channel.addresses.get(self.platform) if channel else None
+        person = session.scalar(select(PersonRecord).where(PersonRecord.name == row.destination))
+        return getattr(person, f"{self.platform}_id", None) if person else None
+
+    def record(self, message: OutboundMessage, *, ref: str | None = None,
+               error: Exception | None = None) -> None:
+        """Write the outcome of one attempt."""
+        now = self.clock.now()
+        with self.database.transaction() as session:
+            row = session.get(OutboxMessage, message.id, with_for_update=True)
+            if row is None or row.status not in ACTIVE:
+                return
+            if error is None:
+                row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, ref, None
+            elif isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS:
+                row.status, row.last_error = "failed", _describe(error)
+                log.error("outbox %s to %s %s failed for good: %s", row.id, row.platform,
+                          row.destination_kind, _describe(error))
+            else:
+                after = getattr(error, "retry_after", None)
+                delay = after if after is not None else min(2.0 ** row.attempts, MAX_BACKOFF)
+                row.status, row.last_error = "pending", _describe(error)
+                row.next_attempt_at = now + timedelta(seconds=delay)
+
+    async def deliver_once(self) -> int:
+        """Send every claimable row once; returns how many were attempted."""
+        messages = await asyncio.to_thread(self.claim)
+        if messages:
+            await asyncio.gather(*(self._deliver(m) for m in messages))
+        return len(messages)
+
+    async def _deliver(self, message: OutboundMessage) -> None:
+        try:
+            ref = await self.sender.send(message)
+        except Exception as exc:  # every failure is recorded; unknown ones are retried
+            if not isinstance(exc, RetryLater | PermanentFailure):
+                log.warning("outbox %s to %s: %s", message.id, self.platform, _describe(exc))
+            await asyncio.to_thread(self.record, message, error=exc)
+            return
+        await asyncio.to_thread(self.record, message, ref=ref)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]

@@ -1,0 +1,67 @@
+"""Wiring: one place that builds the database, policy, dispatcher and worker for a process."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.config import DeskConfig, example_config_path, load_config
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.outbox import OutboxDelivery, Sender
+from bot.settings import Settings
+from bot.worker import TimerWorker, Worker
+from domain.clock import Clock, SystemClock
+from domain.context import DeskContext
+from domain.people import sync_configured_people
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: DeskConfig
+    is_example: bool
+
+
+def load_desk_config(settings: Settings) -> LoadedConfig:
+    """The configured file, or the example company when no file exists (ConfigError if bad)."""
+    if settings.config_path is not None:
+        return LoadedConfig(load_config(settings.config_path), is_example=False)
+    return LoadedConfig(load_config(example_config_path()), is_example=True)
+
+
+class Runtime:
+    """Everything one deskbot process needs, built once."""
+
+    def __init__(self, settings: Settings, config: DeskConfig, *,
+                 platforms: tuple[str, ...], clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.config = config
+        self.policy = config.policy
+        self.clock = clock or SystemClock()
+        self.platforms = platforms
+        self.database = Database(settings.database_url)
+        self.timers = TimerWorker(database=self.database, policy=self.policy, clock=self.clock,
+                                  platforms=platforms)
+        self.worker = Worker(self.timers, [])
+        self.dispatcher = Dispatcher(
+            database=self.database, policy=self.policy, clock=self.clock, platforms=platforms,
+            role_mapping=config.role_mapping, after_commit=self.worker.wake,
+        )
+
+    def prepare(self) -> None:
+        """Upgrade the schema and make the stored people agree with the configuration."""
+        self.database.upgrade()
+        with self.database.transaction() as session:
+            sync_configured_people(DeskContext(session, self.policy, self.clock, self.platforms))
+
+    def add_sender(self, platform: str, sender: Sender) -> OutboxDelivery:
+        """Deliver this platform's outbox rows through `sender` from now on."""
+        delivery = OutboxDelivery(database=self.database, policy=self.policy, clock=self.clock,
+                                  platform=platform, sender=sender)
+        self.worker.deliveries.append(delivery)
+        return delivery
+
+    def close(self) -> None:
+        self.database.dispose()

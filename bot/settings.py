@@ -1,0 +1,64 @@
+"""Settings from the environment: the names operators rely on (see the brief)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings. Secrets live here and nowhere else; never log this object."""
+
+    database_url: str
+    config_path: Path | None
+    port: int = 3000
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    discord_token: str | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        """Read settings from environment variables, with the documented defaults."""
+        env = dict(os.environ if env is None else env)
+        cwd = cwd or Path.cwd()
+        config = env.get("DESKBOT_CONFIG")
+        config_path = Path(config) if config else cwd / "deskbot.yaml"
+        port_text = env.get("PORT", "3000")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"PORT must be a TCP port number, not {port_text!r}")
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{cwd / 'deskbot.db'}",
+            config_path=config_path if (config or config_path.exists()) else None,
+            port=int(port_text),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            discord_token=env.get("DISCORD_TOKEN") or None,
+            discord_api_url=env.get("DISCORD_API_URL") or None,
+            discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
+        )
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_token)
+
+    @property
+    def chat_platforms(self) -> tuple[str, ...]:
+        """The chat platforms this deployment has credentials for."""
+        return tuple(
+            name for name, on in (("slack", self.slack_enabled), ("discord", self.discord_enabled)) if on
+        )
+
+    def __repr__(self) -> str:  # keep tokens out of tracebacks and logs
+        return f"Settings(database_url=<hidden>, port={self.port}, platforms={self.chat_platforms})"

@@ -1,0 +1,40 @@
+"""The HTTP side: health and readiness, plus the routes adapters contribute (Slack events…)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import BaseRoute, Route
+
+
+def build_web_app(runtime, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+    """The ASGI app: /healthz, /readyz and whatever routes the adapters add."""
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> JSONResponse:
+        ready = await asyncio.to_thread(runtime.database.ping)
+        return JSONResponse({"database": "ok" if ready else "unreachable"},
+                            status_code=200 if ready else 503)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    return Starlette(routes=routes + list(extra_routes or []))
+
+
+async def serve(app: Starlette, port: int, stop: asyncio.Event, host: str = "0.0.0.0") -> None:
+    """Serve `app` in this event loop until `stop` is set."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           lifespan="off"))
+    server.capture_signals = contextlib.nullcontext  # the CLI owns SIGINT/SIGTERM
+    task = asyncio.create_task(server.serve())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await task
+    stopper.cancel()

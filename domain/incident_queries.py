@@ -1,0 +1,99 @@
+"""Reading incidents: one in full, or a queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, select
+
+from domain import sla
+from domain.context import Actor, DeskContext
+from domain.errors import InvalidInput, NotFound, PermissionDenied
+from domain.incidents import OPEN_STATES, STATE_LABELS, get_incident, require_can_see
+from domain.records import IncidentRecord, TimelineEntry
+
+LIST_LIMIT = 20
+_PRIORITY_ORDER = case(
+    {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}, value=IncidentRecord.priority, else_=9
+)
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    """An incident with its timeline and the time left on its SLA clocks."""
+
+    incident: IncidentRecord
+    timeline: list[TimelineEntry]
+    respond_left: timedelta | None
+    resolve_left: timedelta | None
+
+
+@dataclass(frozen=True)
+class IncidentQueue:
+    """A list of incidents and the words that describe which list it is."""
+
+    title: str
+    incidents: list[IncidentRecord]
+    total: int
+
+
+def show_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentDetail:
+    """One incident, everything about it that the actor may see."""
+    incident = get_incident(ctx, key)
+    require_can_see(actor, incident)
+    left = sla.remaining(ctx, incident)
+    return IncidentDetail(incident, list(incident.timeline), left["respond"], left["resolve"])
+
+
+def list_incidents(
+    ctx: DeskContext,
+    actor: Actor,
+    *,
+    mine: bool = False,
+    team: str | None = None,
+    state: str | None = None,
+    include_closed: bool = False,
+    limit: int = LIST_LIMIT,
+) -> IncidentQueue:
+    """An employee's own incidents, or for agents their team's queue (or one they name)."""
+    query = select(IncidentRecord)
+    if state is not None:
+        state = state.strip().lower().replace(" ", "_").replace("-", "_")
+        if state not in STATE_LABELS:
+            raise InvalidInput(f"Unknown state '{state[:30]}'; use one of: {', '.join(STATE_LABELS)}.")
+        query = query.where(IncidentRecord.state == state)
+        states_word = STATE_LABELS[state].lower()
+    elif include_closed:
+        states_word = "all"
+    else:
+        query = query.where(IncidentRecord.state.in_(OPEN_STATES))
+        states_word = "open"
+
+    if team is not None:
+        if not actor.is_agent:
+            raise PermissionDenied("Only agents can list a team's queue.")
+        found = ctx.policy.teams.get(team.strip().lstrip("@").lower())
+        if found is None:
+            raise NotFound(f"There is no team '{team[:40]}'. Teams: {', '.join(sorted(ctx.policy.teams))}.")
+        query = query.where(IncidentRecord.assignment_group == found.name)
+        title = f"{states_word.capitalize()} incidents of team {found.name}"
+    elif not actor.is_agent or (mine and not actor.is_agent):
+        query = query.where(IncidentRecord.reporter == actor.name)
+        title = f"Your {states_word} incidents"
+    elif mine:
+        query = query.where(IncidentRecord.assignee == actor.name)
+        title = f"{states_word.capitalize()} incidents assigned to you"
+    else:
+        teams = [t.name for t in ctx.policy.teams_of(actor.name)]
+        if teams:
+            query = query.where(IncidentRecord.assignment_group.in_(teams))
+            title = f"{states_word.capitalize()} incidents of {', '.join(teams)}"
+        else:
+            title = f"All {states_word} incidents"
+    rows = list(
+        ctx.session.scalars(
+            query.order_by(_PRIORITY_ORDER, IncidentRecord.id).limit(limit + 1)
+        )
+    )
+    return IncidentQueue(title, rows[:limit], len(rows))

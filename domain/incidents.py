@@ -1,0 +1,370 @@
+"""Incident management: log, categorise, prioritise, assign, work, resolve, close."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from domain import sla
+from domain.context import Actor, DeskContext
+from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from domain.notifications import notify_channel, notify_person
+from domain.people import get_person
+from domain.policy import LEVELS
+from domain.records import IncidentRecord, TimelineEntry, Timer
+
+OPEN_STATES = ("new", "assigned", "in_progress", "on_hold")
+STATE_LABELS = {
+    "new": "New",
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "on_hold": "On hold",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+MAX_TITLE = 200
+MAX_TEXT = 4000
+
+
+def parse_key(key: str) -> int:
+    """Turn 'INC-42', 'inc-42', '#42' or '42' into 42, or explain the expected form."""
+    text = key.strip().upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidInput(f"'{key[:40]}' is not an incident number; use the form INC-42.")
+    return int(text)
+
+
+def get_incident(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> IncidentRecord:
+    """Load an incident by number or key."""
+    number = key if isinstance(key, int) else parse_key(key)
+    query = select(IncidentRecord).where(IncidentRecord.id == number)
+    if for_update:
+        query = query.with_for_update()
+    incident = ctx.session.scalar(query)
+    if incident is None:
+        raise NotFound(f"There is no incident INC-{number}.")
+    return incident
+
+
+def open_incident(
+    ctx: DeskContext,
+    actor: Actor,
+    *,
+    title: str,
+    description: str = "",
+    service: str | None = None,
+    category: str | None = None,
+    impact: str = "medium",
+    urgency: str = "medium",
+) -> IncidentRecord:
+    """Log a new incident, prioritise it from the matrix and route it to its team."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(
+            f"A title can be at most {MAX_TITLE} characters (this one has {len(title)}); "
+            "put the details in --description."
+        )
+    _check_text(description, "The description")
+    impact, urgency = _level(impact, "impact"), _level(urgency, "urgency")
+    group = ctx.policy.triage_team
+    if service is not None:
+        found = ctx.policy.services.get(service.lower())
+        if found is None:
+            known = ", ".join(sorted(ctx.policy.services)) or "none configured"
+            raise NotFound(f"There is no service '{service[:40]}'. Known services: {known}.")
+        service, group = found.name, found.owner
+        if category is not None and found.categories and category not in found.categories:
+            raise InvalidInput(
+                f"'{category[:40]}' is not a category of {found.name}; "
+                f"choose one of: {', '.join(found.categories)}."
+            )
+    now = ctx.clock.now()
+    incident = IncidentRecord(
+        title=title,
+        description=description.strip(),
+        reporter=actor.name,
+        service=service,
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        priority=ctx.policy.priority(impact, urgency),
+        assignment_group=group,
+        state="new",
+        opened_at=now,
+        updated_at=now,
+        paused_seconds=0,
+        escalation_level=0,
+        respond_warned=False,
+        respond_breached=False,
+        resolve_warned=False,
+        resolve_breached=False,
+    )
+    ctx.session.add(incident)
+    ctx.session.flush()
+    record_event(ctx, incident, actor, "opened", f"Opened with priority {incident.priority}")
+    sla.schedule_sla(ctx, incident)
+    notify_channel(ctx, ctx.policy.triage_channel, "incident_opened", incident=incident)
+    return incident
+
+
+def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
+    """An agent takes an incident for themselves and starts work on it."""
+    _require_agent(actor, "claim incidents")
+    incident = get_incident(ctx, key, for_update=True)
+    _require_state(incident, ("new", "assigned", "in_progress"), "claimed")
+    if incident.assignee == actor.name and incident.state == "in_progress":
+        raise InvalidTransition(f"You are already working on {incident.key}.")
+    previous = incident.assignee
+    incident.assignee = actor.name
+    teams = ctx.policy.teams_of(actor.name)
+    if teams and incident.assignment_group not in {t.name for t in teams}:
+        incident.assignment_group = teams[0].name
+    incident.state = "in_progress"
+    _first_response(ctx, incident)
+    text = f"Claimed by {actor.name}" + (f" (was {previous})" if previous else "")
+    record_event(ctx, incident, actor, "claimed", text)
+    announce_change(ctx, incident, f"claimed by @{actor.name}")
+    if actor.name != incident.reporter:
+        notify_person(ctx, incident.reporter, "incident_claimed", incident=incident, by=actor.name)
+    if previous and previous != actor.name:
+        notify_person(ctx, previous, "incident_taken_over", incident=incident, by=actor.name)
+    return incident
+
+
+def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> IncidentRecord:
+    """Assign to a team (functional escalation) or to a person."""
+    _require_agent(actor, "assign incidents")
+    incident = get_incident(ctx, key, for_update=True)
+    _require_state(incident, ("new", "assigned", "in_progress"), "assigned")
+    name = target.strip().lstrip("@").lower()
+    team = ctx.policy.teams.get(name)
+    if team is not None:
+        if incident.assignment_group == team.name and incident.assignee is None:
+            raise InvalidTransition(f"{incident.key} is already with {team.name}.")
+        from_group = incident.assignment_group
+        incident.assignment_group, incident.assignee, incident.state = team.name, None, "new"
+        record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
+        announce_change(ctx, incident, f"assigned to team {team.name} by @{actor.name}")
+        channel = ctx.policy.team_channel(team.name)
+        notify_channel(ctx, channel, "incident_escalated", incident=incident, by=actor.name,
+                       from_group=from_group, to_group=team.name)
+        if team.lead:
+            notify_person(ctx, team.lead, "incident_escalated", incident=incident, by=actor.name,
+                          from_group=from_group, to_group=team.name)
+        return incident
+    person = get_person(ctx, name)
+    if not person.role_set & {"agent", "admin"}:
+        raise InvalidInput(f"{person.name} is not an agent, so incidents cannot be assigned to them.")
+    if incident.assignee == person.name:
+        raise InvalidTransition(f"{incident.key} is already assigned to {person.name}.")
+    incident.assignee = person.name
+    teams = ctx.policy.teams_of(person.name)
+    if teams and incident.assignment_group not in {t.name for t in teams}:
+        incident.assignment_group = teams[0].name
+    incident.state = "assigned"
+    _first_response(ctx, incident)
+    record_event(ctx, incident, actor, "assigned", f"Assigned to {person.name}")
+    announce_change(ctx, incident, f"assigned to @{person.name} by @{actor.name}")
+    if person.name != actor.name:
+        notify_person(ctx, person.name, "incident_assigned", incident=incident, by=actor.name)
+    if incident.reporter not in (actor.name, person.name):
+        notify_person(ctx, incident.reporter, "incident_claimed", incident=incident, by=person.name)
+    return incident
+
+
+def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRecord:
+    """Comment on an incident; the reporter and the assignee hear about it."""
+    incident = get_incident(ctx, key, for_update=True)
+    require_can_see(actor, incident)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("A note needs some text.")
+    _check_text(text, "A note")
+    if incident.state in ("closed", "cancelled"):
+        raise InvalidTransition(f"{incident.key} is {incident.state}; open a new incident instead.")
+    record_event(ctx, incident, actor, "note", text)
+    if actor.is_agent and actor.name != incident.reporter:
+        _first_response(ctx, incident)
+    for person in {incident.reporter, incident.assignee} - {actor.name, None}:
+        notify_person(ctx, person, "incident_note", incident=incident, by=actor.name, note=text)
+    return incident
+
+
+def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> IncidentRecord:
+    """Put an incident on hold (waiting for the user or a supplier); SLA clocks pause."""
+    _require_agent(actor, "put incidents on hold")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the incident is on hold: /incident hold INC-42 \"waiting for the user\".")
+    _check_text(reason, "The reason")
+    incident = get_incident(ctx, key, for_update=True)
+    _require_state(incident, ("assigned", "in_progress"), "put on hold")
+    incident.state, incident.hold_reason = "on_hold", reason
+    sla.pause(ctx, incident)
+    record_event(ctx, incident, actor, "held", reason)
+    announce_change(ctx, incident, f"on hold by @{actor.name}: {reason}")
+    notify_person(ctx, incident.reporter, "incident_held", incident=incident, by=actor.name,
+                  reason=reason)
+    return incident
+
+
+def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
+    """Take an incident off hold; SLA clocks run again from where they stopped."""
+    _require_agent(actor, "resume incidents")
+    incident = get_incident(ctx, key, for_update=True)
+    _require_state(incident, ("on_hold",), "resumed")
+    incident.state, incident.hold_reason = "in_progress", None
+    sla.resume(ctx, incident)
+    record_event(ctx, incident, actor, "resumed", "Work resumed")
+    announce_change(ctx, incident, f"resumed by @{actor.name}")
+    notify_person(ctx, incident.reporter, "incident_resumed", incident=incident, by=actor.name)
+    return incident
+
+
+def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) -> IncidentRecord:
+    """Record the fix; the reporter confirms (close) or it closes by itself later."""
+    _require_agent(actor, "resolve incidents")
+    resolution = resolution.strip()
+    if not resolution:
+        raise InvalidInput("Say how it was fixed: /incident resolve INC-42 \"restarted the VPN concentrator\".")
+    _check_text(resolution, "The resolution")
+    incident = get_incident(ctx, key, for_update=True)
+    _require_state(incident, ("new", "assigned", "in_progress", "on_hold"), "resolved")
+    if incident.state == "on_hold":
+        sla.resume(ctx, incident)
+    now = ctx.clock.now()
+    incident.assignee = incident.assignee or actor.name
+    incident.state, incident.resolution, incident.resolved_at = "resolved", resolution, now
+    incident.hold_reason = None
+    _first_response(ctx, incident)
+    sla.pause(ctx, incident)
+    ctx.session.add(Timer(kind="auto_close", incident_id=incident.id,
+                          due_at=now + ctx.policy.auto_close_after, state="pending"))
+    record_event(ctx, incident, actor, "resolved", resolution)
+    announce_change(ctx, incident, f"resolved by @{actor.name}: {resolution}")
+    notify_person(ctx, incident.reporter, "incident_resolved", incident=incident, by=actor.name,
+                  resolution=resolution)
+    return incident
+
+
+def close_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
+    """The reporter (or an agent) confirms the fix and closes the incident."""
+    incident = get_incident(ctx, key, for_update=True)
+    _require_reporter_or_agent(actor, incident, "close")
+    _require_state(incident, ("resolved",), "closed")
+    _close(ctx, incident, actor, "Closed")
+    return incident
+
+
+def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -> IncidentRecord:
+    """The fix did not hold: back to work, SLA clocks running again."""
+    incident = get_incident(ctx, key, for_update=True)
+    _require_reporter_or_agent(actor, incident, "reopen")
+    _check_text(reason, "The reason")
+    if incident.state == "closed":
+        raise InvalidTransition(f"{incident.key} is closed; open a new incident and mention {incident.key}.")
+    _require_state(incident, ("resolved",), "reopened")
+    incident.state = "in_progress" if incident.assignee else "new"
+    incident.resolved_at = incident.resolution = None
+    _cancel_timers(ctx, incident, ("auto_close",))
+    sla.resume(ctx, incident)
+    record_event(ctx, incident, actor, "reopened", reason.strip() or "Reopened")
+    announce_change(ctx, incident, f"reopened by @{actor.name}" + (f": {reason.strip()}" if reason.strip() else ""))
+    if incident.assignee and incident.assignee != actor.name:
+        notify_person(ctx, incident.assignee, "incident_reopened", incident=incident, by=actor.name,
+                      reason=reason.strip())
+    elif not incident.assignee:
+        notify_channel(ctx, ctx.policy.team_channel(incident.assignment_group), "incident_reopened",
+                       incident=incident, by=actor.name, reason=reason.strip())
+    return incident
+
+
+def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -> IncidentRecord:
+    """Withdraw an incident logged by mistake or no longer needed."""
+    incident = get_incident(ctx, key, for_update=True)
+    _require_reporter_or_agent(actor, incident, "cancel")
+    _check_text(reason, "The reason")
+    _require_state(incident, OPEN_STATES, "cancelled")
+    incident.state, incident.closed_at = "cancelled", ctx.clock.now()
+    sla.cancel_sla(ctx, incident)
+    record_event(ctx, incident, actor, "cancelled", reason.strip() or "Cancelled")
+    announce_change(ctx, incident, f"cancelled by @{actor.name}")
+    if incident.assignee and incident.assignee != actor.name:
+        notify_person(ctx, incident.assignee, "incident_cancelled", incident=incident, by=actor.name)
+    return incident
+
+
+def auto_close(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
+    """Close a resolved incident nobody confirmed within the auto-close period."""
+    if incident.state == "resolved":
+        _close(ctx, incident, actor, "Closed automatically: no reply after resolution")
+
+
+def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
+    """Employees see their own incidents; agents and admins see all."""
+    if not actor.is_agent and actor.name != incident.reporter:
+        raise PermissionDenied(f"You can only see incidents you reported; {incident.key} is not one of them.")
+
+
+def _close(ctx, incident, actor, text) -> None:
+    incident.state, incident.closed_at = "closed", ctx.clock.now()
+    _cancel_timers(ctx, incident, ("auto_close",))
+    record_event(ctx, incident, actor, "closed", text)
+    announce_change(ctx, incident, f"closed by @{actor.name}")
+    if actor.name != incident.reporter:
+        notify_person(ctx, incident.reporter, "incident_closed", incident=incident, by=actor.name)
+
+
+def _cancel_timers(ctx, incident, kinds) -> None:
+    ctx.session.execute(
+        update(Timer)
+        .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
+        .values(state="cancelled")
+    )
+
+
+def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
+    if incident.first_response_at is None:
+        incident.first_response_at = ctx.clock.now()
+        sla.cancel_sla(ctx, incident, "respond")
+
+
+def record_event(ctx: DeskContext, incident: IncidentRecord, actor: Actor, kind: str, text: str) -> None:
+    now = ctx.clock.now()
+    incident.updated_at = now
+    ctx.session.add(TimelineEntry(incident_id=incident.id, at=now, actor=actor.name, kind=kind, text=text))
+
+
+def announce_change(ctx: DeskContext, incident: IncidentRecord, change: str) -> None:
+    """Tell the triage channel, where the incident's card lives, what changed."""
+    notify_channel(ctx, ctx.policy.triage_channel, "incident_updated", incident=incident, change=change)
+
+
+def _require_agent(actor: Actor, what: str) -> None:
+    if not actor.is_agent:
+        raise PermissionDenied(f"Only service-desk agents can {what}.")
+
+
+def _require_reporter_or_agent(actor: Actor, incident: IncidentRecord, verb: str) -> None:
+    if not actor.is_agent and actor.name != incident.reporter:
+        raise PermissionDenied(f"Only the reporter of {incident.key} or an agent can {verb} it.")
+
+
+def _require_state(incident: IncidentRecord, allowed: tuple[str, ...], verb: str) -> None:
+    if incident.state not in allowed:
+        label = STATE_LABELS[incident.state].lower()
+        raise InvalidTransition(f"{incident.key} is {label}, so it cannot be {verb}.")
+
+
+def _level(value: str, what: str) -> str:
+    level = value.strip().lower()
+    if level not in LEVELS:
+        raise InvalidInput(f"{what.capitalize()} must be high, medium or low, not '{value[:40]}'.")
+    return level
+
+
+def _check_text(text: str, what: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)}).")

@@ -1,0 +1,117 @@
+"""The people directory: configured people, and people met on a chat platform."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domain.context import Actor, DeskContext
+from domain.errors import InvalidInput, NotFound
+from domain.records import PersonRecord
+
+PLATFORM_ID_FIELDS = {"slack": "slack_id", "discord": "discord_id"}
+
+
+def actor_for(person: PersonRecord) -> Actor:
+    """The acting identity of a stored person."""
+    return Actor(person.name, person.role_set, person.display_name)
+
+
+def get_person(ctx: DeskContext, name: str) -> PersonRecord:
+    """Find a person by their desk name, or say who is unknown."""
+    person = ctx.session.scalar(select(PersonRecord).where(PersonRecord.name == name))
+    if person is None:
+        raise NotFound(f"I don't know anyone called '{name}'.")
+    return person
+
+
+def find_by_platform_id(ctx: DeskContext, platform: str, user_id: str) -> PersonRecord | None:
+    """The person a platform user id is mapped to, if any."""
+    column = getattr(PersonRecord, _id_field(platform))
+    return ctx.session.scalar(select(PersonRecord).where(column == user_id))
+
+
+def sync_configured_people(ctx: DeskContext) -> int:
+    """Make the stored directory agree with the configuration; return how many changed."""
+    changed = 0
+    stored = {p.name: p for p in ctx.session.scalars(select(PersonRecord))}
+    for profile in ctx.policy.people.values():
+        person = stored.get(profile.name)
+        if person is None:
+            person = PersonRecord(name=profile.name, created_at=ctx.clock.now())
+            ctx.session.add(person)
+        values = {
+            "display_name": profile.display_name,
+            "email": profile.email,
+            "roles": ",".join(profile.roles),
+            "from_config": True,
+        }
+        # Keep a platform id learnt at run time unless the config names one.
+        if profile.slack_id:
+            values["slack_id"] = profile.slack_id
+        if profile.discord_id:
+            values["discord_id"] = profile.discord_id
+        for field_name, value in values.items():
+            if getattr(person, field_name) != value:
+                setattr(person, field_name, value)
+                changed += 1
+        ctx.session.flush()
+    return changed
+
+
+def person_for_platform_user(
+    ctx: DeskContext,
+    *,
+    platform: str,
+    user_id: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    roles: tuple[str, ...] = (),
+) -> PersonRecord:
+    """Map a chat user to a person: by platform id, else by email, else a new employee.
+
+    The mapping is stored so the next message from the same user is a single lookup.
+    `roles` are roles granted by the platform (e.g. a Discord role mapped in the config);
+    they are added to a person met on the platform, never taken away from a configured one.
+    """
+    person = find_by_platform_id(ctx, platform, user_id)
+    if person is None and email:
+        person = ctx.session.scalar(
+            select(PersonRecord).where(PersonRecord.email == email.strip().lower())
+        ) or ctx.session.scalar(select(PersonRecord).where(PersonRecord.email == email.strip()))
+        if person is not None and getattr(person, _id_field(platform)) is None:
+            setattr(person, _id_field(platform), user_id)
+    if person is None:
+        person = PersonRecord(
+            name=_free_name(ctx, display_name or email or f"{platform}-{user_id}"),
+            display_name=(display_name or user_id)[:200],
+            email=email.strip().lower() if email else None,
+            roles=ctx.policy.default_role,
+            from_config=False,
+            created_at=ctx.clock.now(),
+        )
+        setattr(person, _id_field(platform), user_id)
+        ctx.session.add(person)
+    if roles:
+        merged = person.role_set | set(roles)
+        if merged != person.role_set:
+            person.roles = ",".join(sorted(merged))
+    ctx.session.flush()
+    return person
+
+
+def _id_field(platform: str) -> str:
+    try:
+        return PLATFORM_ID_FIELDS[platform]
+    except KeyError:
+        raise InvalidInput(f"Unknown platform '{platform}'.") from None
+
+
+def _free_name(ctx: DeskContext, wanted: str) -> str:
+    """A desk name derived from a platform name, made unique with a number if taken."""
+    base = "".join(c for c in wanted.split("@")[0].lower() if c.isalnum() or c in "-_.")[:48]
+    base = base or "user"
+    name, n = base, 1
+    while ctx.session.scalar(select(PersonRecord.id).where(PersonRecord.name == name)):
+        n += 1
+        name = f"{base}{n}"
+    return name

@@ -1,0 +1,114 @@
+"""The desk's rules as plain values: people, teams, services, priorities, SLAs, routing.
+
+The bot layer builds a `DeskPolicy` from the YAML configuration; the domain only reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+ROLES = ("employee", "agent", "admin")
+LEVELS = ("high", "medium", "low")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+
+DEFAULT_MATRIX: dict[str, dict[str, str]] = {
+    "high": {"high": "P1", "medium": "P2", "low": "P3"},
+    "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+    "low": {"high": "P3", "medium": "P4", "low": "P5"},
+}
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """A person declared in the configuration."""
+
+    name: str
+    display_name: str
+    email: str | None = None
+    roles: tuple[str, ...] = ("employee",)
+    slack_id: str | None = None
+    discord_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    """An assignment group: who works its queue, who leads it, where it talks."""
+
+    name: str
+    members: tuple[str, ...]
+    lead: str | None
+    channel: str | None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service people report incidents against, owned by a team."""
+
+    name: str
+    owner: str
+    categories: tuple[str, ...] = ()
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """How fast a priority must be answered and resolved, and when to warn."""
+
+    respond: timedelta
+    resolve: timedelta
+    warn_at: float = 0.75  # fraction of the target elapsed before the warning
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A logical channel and its address on each platform (platform -> id)."""
+
+    name: str
+    addresses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeskPolicy:
+    """Everything the domain needs to know from configuration."""
+
+    people: dict[str, PersonProfile]
+    teams: dict[str, Team]
+    services: dict[str, Service]
+    sla: dict[str, SlaTarget]
+    channels: dict[str, Channel]
+    triage_channel: str
+    escalation_channel: str | None = None
+    triage_team: str | None = None
+    matrix: dict[str, dict[str, str]] = field(default_factory=lambda: DEFAULT_MATRIX)
+    default_role: str = "employee"
+    auto_close_after: timedelta = timedelta(days=3)
+
+    def priority(self, impact: str, urgency: str) -> str:
+        """Look up the priority for an impact × urgency pair."""
+        return self.matrix[impact][urgency]
+
+    def teams_of(self, person: str) -> list[Team]:
+        """Teams the person is a member or the lead of."""
+        return [t for t in self.teams.values() if person in t.members or t.lead == person]
+
+    def team_channel(self, team: str | None) -> str | None:
+        """The logical channel a team is routed to, if any."""
+        found = self.teams.get(team) if team else None
+        return found.channel if found else None
+
+
+def minimal_policy() -> DeskPolicy:
+    """A policy with no people or services: enough to run before any config exists."""
+    sla = {
+        "P1": SlaTarget(timedelta(minutes=15), timedelta(hours=4)),
+        "P2": SlaTarget(timedelta(minutes=30), timedelta(hours=8)),
+        "P3": SlaTarget(timedelta(hours=4), timedelta(days=1)),
+        "P4": SlaTarget(timedelta(hours=8), timedelta(days=3)),
+        "P5": SlaTarget(timedelta(days=1), timedelta(days=5)),
+    }
+    return DeskPolicy(
+        people={}, teams={}, services={}, sla=sla,
+        channels={"service-desk": Channel("service-desk")}, triage_channel="service-desk",
+    )

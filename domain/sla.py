@@ -1,0 +1,83 @@
+"""SLA clocks: time to respond and time to resolve, paused on hold, warned and breached."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from domain.context import DeskContext
+from domain.records import IncidentRecord, Timer
+
+SLA_TIMER_KINDS = ("respond_warning", "respond_breach", "resolve_warning", "resolve_breach")
+
+
+def deadlines(ctx: DeskContext, incident: IncidentRecord) -> dict[str, datetime]:
+    """When each SLA timer of the incident falls due, counting time spent paused."""
+    target = ctx.policy.sla[incident.priority]
+    paused = timedelta(seconds=incident.paused_seconds)
+    start = incident.opened_at + paused
+    return {
+        "respond_warning": start + target.respond * target.warn_at,
+        "respond_breach": start + target.respond,
+        "resolve_warning": start + target.resolve * target.warn_at,
+        "resolve_breach": start + target.resolve,
+    }
+
+
+def _still_running(incident: IncidentRecord, kind: str) -> bool:
+    flags = {
+        "respond_warning": incident.respond_warned or incident.respond_breached,
+        "respond_breach": incident.respond_breached,
+        "resolve_warning": incident.resolve_warned or incident.resolve_breached,
+        "resolve_breach": incident.resolve_breached,
+    }
+    if kind.startswith("respond") and incident.first_response_at is not None:
+        return False
+    return not flags[kind]
+
+
+def schedule_sla(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """(Re)create the pending SLA timers of a running incident from its current deadlines."""
+    cancel_sla(ctx, incident)
+    if incident.paused_since is not None:
+        return
+    for kind, due in deadlines(ctx, incident).items():
+        if _still_running(incident, kind):
+            ctx.session.add(Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending"))
+
+
+def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | None = None) -> None:
+    """Cancel pending SLA timers: all of them, or one clock's ("respond" or "resolve")."""
+    kinds = [k for k in SLA_TIMER_KINDS if clock_name is None or k.startswith(clock_name)]
+    ctx.session.execute(
+        update(Timer)
+        .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
+        .values(state="cancelled")
+    )
+
+
+def pause(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """Stop the SLA clocks (on hold, or resolved awaiting confirmation)."""
+    if incident.paused_since is None:
+        incident.paused_since = ctx.clock.now()
+    cancel_sla(ctx, incident)
+
+
+def resume(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """Restart the SLA clocks, pushing every deadline back by the time spent paused."""
+    if incident.paused_since is not None:
+        elapsed = ctx.clock.now() - incident.paused_since
+        incident.paused_seconds += int(elapsed.total_seconds())
+        incident.paused_since = None
+    schedule_sla(ctx, incident)
+
+
+def remaining(ctx: DeskContext, incident: IncidentRecord) -> dict[str, timedelta | None]:
+    """Time left on each clock (negative when breached); None when the clock has stopped."""
+    due = deadlines(ctx, incident)
+    now = incident.paused_since or ctx.clock.now()
+    respond = None if incident.first_response_at else due["respond_breach"] - now
+    running = incident.state in ("new", "assigned", "in_progress", "on_hold")
+    resolve = due["resolve_breach"] - now if running else None
+    return {"respond": respond, "resolve": resolve}
