@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class HomeView:
+    """A person's own view of the desk (Slack App Home, Discord /desk home)."""
+
+    actor: Actor
+    reported: list[dict]  # their open incidents
+    assigned: list[dict]  # open incidents assigned to them (agents)
+    queue_title: str | None  # their team's queue (agents)
+    queue: list[dict]
+
+
+@dataclass(frozen=True)
 class Reply:
     """What goes back to the person who asked. Adapters choose how to show it."""
 
@@ -88,6 +99,22 @@ class Dispatcher:
         with self.database.transaction() as session:
             return resolve_actor(DeskContext(session, self.policy, self.clock, self.platforms),
                                  identity, self.role_mapping)
+
+    def home(self, identity: PlatformIdentity) -> HomeView:
+        """What a person sees on their home tab: their incidents, and an agent's queues."""
+        with self.database.transaction() as session:
+            ctx = DeskContext(session, self.policy, self.clock, self.platforms)
+            actor = resolve_actor(ctx, identity, self.role_mapping)
+            employee = Actor(actor.name, frozenset({"employee"}), actor.display_name)
+            reported = queries.list_incidents(ctx, employee).incidents
+            assigned, queue_title, queue = [], None, []
+            if actor.is_agent:
+                assigned = queries.list_incidents(ctx, actor, mine=True).incidents
+                team_queue = queries.list_incidents(ctx, actor)
+                queue_title, queue = team_queue.title, team_queue.incidents
+            snap = incident_snapshot
+            return HomeView(actor, [snap(i) for i in reported], [snap(i) for i in assigned],
+                            queue_title, [snap(i) for i in queue])
 
     def _run(self, ctx: DeskContext, actor: Actor, identity: PlatformIdentity,
              inv: grammar.Invocation) -> Reply:
