@@ -1,0 +1,98 @@
+"""The one command grammar: parsing, errors a person can act on, help, and no crashes."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.grammar import COMMANDS, UsageError, help_text, parse, parse_argv, tokenize
+
+
+def test_quoted_title_and_flags():
+    inv = parse('/incident new "VPN drops every 10 min" --service vpn --impact high --urgency medium')
+    assert (inv.command, inv.subcommand) == ("incident", "new")
+    assert inv.args == {"title": "VPN drops every 10 min"}
+    assert inv.flags == {"service": "vpn", "impact": "high", "urgency": "medium"}
+
+
+def test_unquoted_words_become_the_rest_argument():
+    assert parse("incident note INC-4 called the user back").args == {"id": "INC-4", "text": "called the user back"}
+
+
+def test_flag_with_equals_and_smart_quotes():
+    inv = parse("/incident new \u201cMail is slow\u201d --impact=LOW")
+    assert inv.args["title"] == "Mail is slow"
+    assert inv.flags["impact"] == "low"
+
+
+def test_switches_take_no_value():
+    assert parse("/incident list --mine --all").flags == {"mine": True, "all": True}
+    with pytest.raises(UsageError, match="takes no value"):
+        parse("/incident list --mine=yes")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/incdent new x", "Did you mean /incident?"),
+        ("/incident clam INC-1", "Did you mean claim?"),
+        ("/incident new x --impct high", "Did you mean --impact?"),
+        ("/incident new x --impact huge", "must be one of high, medium, low"),
+        ('/incident new "unterminated', "is not closed"),
+        ("/incident claim", "Missing ID."),
+        ("/incident claim INC-1 INC-2", "Unexpected 'INC-2'"),
+        ("/incident", "needs a subcommand"),
+        ("", "Type a command"),
+        ("/incident new x --service", "--service needs a value."),
+        ("/incident new x --impact high --impact low", "given twice"),
+    ],
+)
+def test_mistakes_get_a_reason(text, message):
+    with pytest.raises(UsageError) as caught:
+        parse(text)
+    assert message in str(caught.value)
+
+
+def test_usage_line_comes_with_argument_errors():
+    with pytest.raises(UsageError) as caught:
+        parse("/incident hold INC-1")
+    assert caught.value.usage == "/incident hold ID REASON…"
+
+
+def test_help_is_generated_from_the_definitions():
+    overview = help_text()
+    for command in COMMANDS.values():
+        assert f"/{command.name}" in overview
+        for sub in command.subcommands:
+            assert sub in overview
+    detail = help_text("incident new")
+    assert "--urgency: how soon it hurts the business" in detail
+    assert "Did you mean /incident?" in help_text("incidnet")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300))
+def test_the_parser_never_crashes_on_any_text(text):
+    try:
+        inv = parse(text)
+    except UsageError as exc:
+        assert exc.message
+    else:
+        assert inv.command in COMMANDS
+
+
+words = st.sampled_from(["/incident", "incident", "/desk", "new", "claim", "list", "note", "--mine",
+                         "--impact", "high", "--service", "INC-1", '"', "\u201c", "--", "-x", "help"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=10))
+def test_the_parser_never_crashes_on_near_miss_commands(argv):
+    try:
+        parse_argv(argv)
+    except UsageError as exc:
+        assert exc.message
+
+
+def test_very_long_input_is_refused_politely():
+    with pytest.raises(UsageError, match="too long"):
+        tokenize("x" * 50_000)

@@ -1,0 +1,114 @@
+"""Outbox delivery: retried with backoff, in order per destination, never sent twice."""
+
+import asyncio
+import io
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from adapters.console import ConsoleSender
+from bot.outbox import OutboxDelivery
+from domain.records import OutboxMessage
+from tests.harness import DeskHarness
+
+
+class FlakyTerminal(io.StringIO):
+    """A terminal that fails its first `failures` writes, like a broken pipe."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def write(self, text: str) -> int:
+        if self.failures > 0:
+            self.failures -= 1
+            raise OSError("terminal unavailable")
+        return super().write(text)
+
+
+def delivery(desk, out) -> OutboxDelivery:
+    return OutboxDelivery(database=desk.runtime.database, policy=desk.runtime.policy,
+                          clock=desk.clock, platform="console", sender=ConsoleSender(out))
+
+
+def rows(desk):
+    with desk.runtime.database.transaction() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def queue_three_posts(desk):
+    # Write through the dispatcher only: the console session would deliver them itself.
+    from bot.identity import PlatformIdentity
+
+    for title in ("first", "second", "third"):
+        desk.runtime.dispatcher.execute(PlatformIdentity("console", "alice"), f"/incident new {title}")
+
+
+def test_failed_deliveries_are_retried_with_backoff_and_kept_in_order(desk):
+    queue_three_posts(desk)
+    terminal = FlakyTerminal(failures=2)
+    outbox = delivery(desk, terminal)
+    assert asyncio.run(outbox.deliver_once()) == 1  # only the oldest: the rest wait behind it
+    assert asyncio.run(outbox.deliver_once()) == 0  # backing off
+    first = rows(desk)[0]
+    assert (first.status, first.attempts, first.last_error) == ("pending", 1, "OSError: terminal unavailable")
+    assert first.next_attempt_at == desk.clock.now() + timedelta(seconds=2)
+    desk.clock.advance(timedelta(seconds=2))
+    asyncio.run(outbox.deliver_once())  # second failure: waits 4 s now
+    assert rows(desk)[0].next_attempt_at == desk.clock.now() + timedelta(seconds=4)
+    desk.clock.advance(timedelta(seconds=4))
+    for _ in range(3):
+        asyncio.run(outbox.deliver_once())
+    lines = terminal.getvalue().splitlines()
+    assert [line.split("] ", 1)[1].split(" [P")[0] for line in lines] == ["INC-1", "INC-2", "INC-3"]
+    assert [r.status for r in rows(desk)] == ["sent"] * 3
+
+
+def test_a_message_leased_by_a_crashed_worker_is_sent_after_the_lease(desk):
+    queue_three_posts(desk)
+    crashed = delivery(desk, io.StringIO())
+    claimed = crashed.claim()  # leased, then the process died before sending
+    assert len(claimed) == 1
+    terminal = io.StringIO()
+    survivor = delivery(desk, terminal)
+    assert asyncio.run(survivor.deliver_once()) == 0
+    desk.clock.advance(timedelta(seconds=61))
+    while asyncio.run(survivor.deliver_once()):
+        pass
+    assert terminal.getvalue().count("[#service-desk]") == 3
+
+
+def test_sent_messages_are_not_sent_again_after_a_restart(database_url, example_config):
+    desk = DeskHarness.start(database_url, example_config)
+    queue_three_posts(desk)
+    terminal = io.StringIO()
+    while asyncio.run(delivery(desk, terminal).deliver_once()):
+        pass
+    desk.close()
+    again = DeskHarness.start(database_url, example_config, clock=desk.clock)
+    other = io.StringIO()
+    assert asyncio.run(delivery(again, other).deliver_once()) == 0
+    again.close()
+    assert terminal.getvalue().count("[#service-desk]") == 3 and other.getvalue() == ""
+
+
+def test_concurrent_workers_never_claim_the_same_message(desk):
+    from bot.identity import PlatformIdentity
+
+    for n in range(12):
+        # Twelve different destinations (DMs to agents) so all can go at once.
+        desk.runtime.dispatcher.execute(PlatformIdentity("console", "alice"), f"/incident new n{n}")
+    with desk.runtime.database.transaction() as session:
+        for n, row in enumerate(session.scalars(select(OutboxMessage))):
+            row.destination = f"channel-{n}"
+    claims: list[list[int]] = []
+    workers = [delivery(desk, io.StringIO()) for _ in range(3)]
+    threads = [threading.Thread(target=lambda w=w: claims.append([m.id for m in w.claim()])) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for batch in claims for i in batch]
+    assert sorted(claimed) == sorted(set(claimed))
+    assert len(claimed) == 12

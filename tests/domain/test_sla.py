@@ -1,0 +1,107 @@
+"""SLA clocks: warnings, breaches, escalation, pauses — with a clock the test moves."""
+
+from sqlalchemy import select
+
+from domain.records import IncidentRecord, Timer
+from tests.harness import DeskHarness
+
+# P2 in the example: respond 30m, resolve 8h, warn at 75%.
+NEW_P2 = '/incident new "VPN down for sales" --service vpn --impact high --urgency medium'
+
+
+def test_unanswered_incident_warns_then_breaches_and_escalates_to_the_lead(desk):
+    desk.say("alice", NEW_P2)
+    desk.posts()
+    assert desk.advance(minutes=22) == []
+    warning = desk.advance(minutes=1)
+    assert warning == [
+        '[#network-team] SLA warning: INC-1 [P2] "VPN down for sales" is running out of time to respond '
+        "and nobody has claimed it."
+    ]
+    breach = desk.advance(minutes=8)
+    assert ('[#major-incidents] SLA BREACHED: INC-1 [P2] "VPN down for sales" missed its time to respond. '
+            "Queue network, assignee nobody; escalated to @carol.") in breach
+    assert any(p.startswith("[DM @carol] SLA BREACHED: INC-1") for p in breach)
+    # Nobody owns it, so it goes back in front of the whole desk.
+    assert any(p.startswith("[#service-desk] INC-1") and "back to triage" in p for p in breach)
+    shown = desk.say("carol", "/incident show INC-1")
+    assert "SLA breached" in shown
+    assert "escalated to carol" in shown
+
+
+def test_a_claimed_incident_stops_the_respond_clock(desk):
+    desk.say("alice", NEW_P2)
+    desk.advance(minutes=10)
+    desk.say("erin", "/incident claim INC-1")
+    desk.posts()
+    assert desk.advance(minutes=30) == []
+    warning = desk.advance(hours=6)  # resolve warning at 6h of 8h
+    assert any(p.startswith("[DM @erin] SLA warning: INC-1") and "time to resolve" in p for p in warning)
+    breach = desk.advance(hours=2)
+    assert any(p.startswith("[#major-incidents] SLA BREACHED") and "time to resolve" in p and "assignee @erin" in p
+               for p in breach)
+    assert not any("back to triage" in p for p in breach)
+
+
+def test_time_on_hold_does_not_count(desk):
+    desk.say("alice", NEW_P2)
+    desk.say("erin", "/incident claim INC-1")
+    desk.advance(hours=1)
+    desk.say("erin", '/incident hold INC-1 "waiting for the ISP"')
+    desk.posts()
+    assert desk.advance(hours=30) == []  # far past every deadline, but on hold
+    desk.say("erin", "/incident resume INC-1")
+    desk.posts()
+    assert desk.advance(hours=4, minutes=59) == []  # 1h + 4h59m worked of the 6h warning
+    assert any("SLA warning" in p for p in desk.advance(minutes=2))
+
+
+def test_resolved_incidents_close_themselves_after_the_auto_close_period(desk):
+    desk.say("alice", NEW_P2)
+    desk.say("erin", "/incident claim INC-1")
+    desk.say("erin", '/incident resolve INC-1 "ISP fixed their router"')
+    desk.posts()
+    desk.advance(days=2)
+    assert "State: Resolved" in desk.say("erin", "/incident show INC-1")
+    posts = desk.advance(days=1, minutes=1)
+    assert "State: Closed" in desk.say("erin", "/incident show INC-1")
+    assert '[DM @alice] INC-1 "VPN down for sales" was closed by @deskbot.' in posts
+
+
+def test_timers_survive_a_restart(database_url, example_config):
+    first = DeskHarness.start(database_url, example_config)
+    first.say("alice", NEW_P2)
+    clock = first.clock
+    first.close()
+    # A new process on the same database, later in time, fires what fell due meanwhile.
+    second = DeskHarness.start(database_url, example_config, clock=clock)
+    posts = second.advance(minutes=31)
+    second.close()
+    assert any("SLA BREACHED" in p for p in posts)
+
+
+def test_a_timer_fires_once_however_many_workers_run(database_url, example_config):
+    import threading
+    from datetime import timedelta
+
+    desk = DeskHarness.start(database_url, example_config)
+    for n in range(6):
+        desk.say("alice", f'/incident new "outage {n}" --service vpn --impact high --urgency high')
+    desk.clock.advance(timedelta(hours=5))
+    workers = [DeskHarness.start(database_url, example_config, clock=desk.clock) for _ in range(3)]
+    counts: list[int] = []
+    threads = [threading.Thread(target=lambda w=w: counts.append(w.runtime.timers.run_due())) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with desk.runtime.database.transaction() as session:
+        timers = list(session.scalars(select(Timer)))
+        incidents = list(session.scalars(select(IncidentRecord)))
+    # 4 SLA timers per incident, each fired exactly once between the three workers.
+    assert sum(counts) == 24
+    assert all(t.state == "fired" for t in timers)
+    assert all(i.escalation_level == 2 for i in incidents)
+    for w in workers:
+        w.close()
+    desk.close()
