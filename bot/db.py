@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
+
+log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 1.0  # seconds between WAL checkpoints of a busy SQLite database
 
 
 def normalise_url(url: str) -> str:
@@ -30,6 +35,14 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = self._create_engine()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._dirty = threading.Event()
+        self._stopped = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if self.is_sqlite and ":memory:" not in self.url:
+            event.listens_for(self.engine, "commit")(lambda _conn: self._dirty.set())
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
+                                                  name="sqlite-checkpoint")
+            self._checkpointer.start()
 
     def _create_engine(self) -> Engine:
         if not self.is_sqlite:
@@ -43,6 +56,8 @@ class Database:
             cursor = dbapi_connection.cursor()
             if ":memory:" not in self.url:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # Checkpoints run on their own thread (below), not inside a user's commit.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -60,6 +75,24 @@ class Database:
         """A session whose work commits together at the end, or not at all on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def _checkpoint_loop(self) -> None:
+        while not self._stopped.wait(CHECKPOINT_EVERY):
+            if self._dirty.is_set():
+                self._dirty.clear()
+                self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite write-ahead log into the database file without blocking writers."""
+        try:
+            # A raw driver connection in autocommit: no BEGIN IMMEDIATE, so writers go on.
+            connection = self.engine.raw_connection()
+            try:
+                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                connection.close()
+        except Exception:
+            log.warning("SQLite checkpoint failed; will retry", exc_info=True)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -87,4 +120,7 @@ class Database:
             return MigrationContext.configure(connection).get_current_revision()
 
     def dispose(self) -> None:
+        self._stopped.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=5)
         self.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -55,6 +56,9 @@ class Runtime:
         self.database.upgrade()
         with self.database.transaction() as session:
             sync_configured_people(DeskContext(session, self.policy, self.clock, self.platforms))
+        # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
+        gc.collect()
+        gc.freeze()
 
     def add_sender(self, platform: str, sender: Sender) -> OutboxDelivery:
         """Deliver this platform's outbox rows through `sender` from now on."""

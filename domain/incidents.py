@@ -104,7 +104,7 @@ def open_incident(
     ctx.session.add(incident)
     ctx.session.flush()
     record_event(ctx, incident, actor, "opened", f"Opened with priority {incident.priority}")
-    sla.schedule_sla(ctx, incident)
+    sla.schedule_sla(ctx, incident, fresh=True)
     notify_channel(ctx, ctx.policy.triage_channel, "incident_opened", incident=incident)
     return incident
 
@@ -322,6 +322,7 @@ def _cancel_timers(ctx, incident, kinds) -> None:
         update(Timer)
         .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
         .values(state="cancelled")
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -76,7 +76,6 @@ def notify_person(
 def _queue(ctx, platforms, destination_kind, destination, kind, incident, context) -> int:
     now = ctx.clock.now()
     if incident is not None:
-        ctx.session.flush()
         context = {"incident": incident_snapshot(incident), **context}
     body = json.dumps(context, default=str)
     for platform in platforms:

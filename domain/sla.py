@@ -37,14 +37,20 @@ def _still_running(incident: IncidentRecord, kind: str) -> bool:
     return not flags[kind]
 
 
-def schedule_sla(ctx: DeskContext, incident: IncidentRecord) -> None:
-    """(Re)create the pending SLA timers of a running incident from its current deadlines."""
-    cancel_sla(ctx, incident)
+def schedule_sla(ctx: DeskContext, incident: IncidentRecord, *, fresh: bool = False) -> None:
+    """(Re)create the pending SLA timers of a running incident from its current deadlines.
+
+    `fresh` says the incident was just opened and has no timers to cancel yet.
+    """
+    if not fresh:
+        cancel_sla(ctx, incident)
     if incident.paused_since is not None:
         return
-    for kind, due in deadlines(ctx, incident).items():
-        if _still_running(incident, kind):
-            ctx.session.add(Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending"))
+    ctx.session.add_all([
+        Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending")
+        for kind, due in deadlines(ctx, incident).items()
+        if _still_running(incident, kind)
+    ])
 
 
 def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | None = None) -> None:
@@ -54,6 +60,7 @@ def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | Non
         update(Timer)
         .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
         .values(state="cancelled")
+        .execution_options(synchronize_session=False)
     )
 
 
