@@ -26,7 +26,12 @@ from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.records import IncidentRecord
 
-STATES = ["closed"] * 90 + ["resolved"] * 3 + ["new", "assigned", "in_progress", "on_hold"] * 1 + ["cancelled"] * 3
+STATES = (
+    ["closed"] * 90
+    + ["resolved"] * 3
+    + ["new", "assigned", "in_progress", "on_hold"] * 1
+    + ["cancelled"] * 3
+)
 GROUPS = ["service-desk", "network", "messaging"]
 
 
@@ -39,15 +44,28 @@ def seed(runtime: Runtime, count: int) -> None:
         for n in range(count):
             opened = now - timedelta(minutes=count - n)
             state = rng.choice(STATES)
-            batch.append({
-                "title": f"historic incident {n}", "description": "", "reporter": "alice",
-                "service": "vpn", "impact": "medium", "urgency": "medium",
-                "priority": rng.choice(["P1", "P2", "P3", "P3", "P4", "P5"]),
-                "assignment_group": rng.choice(GROUPS), "assignee": None if state == "new" else "bob",
-                "state": state, "opened_at": opened, "updated_at": opened, "paused_seconds": 0,
-                "respond_warned": False, "respond_breached": False, "resolve_warned": False,
-                "resolve_breached": False, "escalation_level": 0,
-            })
+            batch.append(
+                {
+                    "title": f"historic incident {n}",
+                    "description": "",
+                    "reporter": "alice",
+                    "service": "vpn",
+                    "impact": "medium",
+                    "urgency": "medium",
+                    "priority": rng.choice(["P1", "P2", "P3", "P3", "P4", "P5"]),
+                    "assignment_group": rng.choice(GROUPS),
+                    "assignee": None if state == "new" else "bob",
+                    "state": state,
+                    "opened_at": opened,
+                    "updated_at": opened,
+                    "paused_seconds": 0,
+                    "respond_warned": False,
+                    "respond_breached": False,
+                    "resolve_warned": False,
+                    "resolve_breached": False,
+                    "escalation_level": 0,
+                }
+            )
             if len(batch) == 10_000:
                 session.execute(insert(IncidentRecord), batch)
                 batch = []
@@ -66,7 +84,9 @@ def measure(fn, runs: int) -> list[float]:
 
 def percentiles(timings: list[float]) -> str:
     q = statistics.quantiles(timings, n=100, method="inclusive")
-    return f"p50 {q[49]:.2f} ms · p95 {q[94]:.2f} ms · p99 {q[98]:.2f} ms · max {max(timings):.2f} ms"
+    return (
+        f"p50 {q[49]:.2f} ms · p95 {q[94]:.2f} ms · p99 {q[98]:.2f} ms · max {max(timings):.2f} ms"
+    )
 
 
 def main() -> None:
@@ -76,8 +96,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        runtime = Runtime(Settings(database_url=url, config_path=None), load_config(example_config_path()),
-                          platforms=("console",))
+        runtime = Runtime(
+            Settings(database_url=url, config_path=None),
+            load_config(example_config_path()),
+            platforms=("console",),
+        )
         runtime.prepare()
         seed(runtime, args.incidents)
         execute = runtime.dispatcher.execute
@@ -96,12 +119,19 @@ def main() -> None:
             reply = execute(carol, "/incident list")
             assert reply.ok and "Open incidents of network" in reply.text, reply.text
 
-        results = {"new": measure(new, args.runs), "claim": measure(claim, args.runs),
-                   "list": measure(queue, args.runs)}
+        results = {
+            "new": measure(new, args.runs),
+            "claim": measure(claim, args.runs),
+            "list": measure(queue, args.runs),
+        }
         runtime.close()
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
-    print(f"incidents stored: {args.incidents:,} (+{args.runs} opened by the run); runs per command: {args.runs}")
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+    print(
+        f"incidents stored: {args.incidents:,} (+{args.runs} opened by the run); runs per command: {args.runs}"
+    )
     for name, timings in results.items():
         print(f"{name:>6}: {percentiles(timings)}")
 

@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deskbot", description="A chat-ops service desk.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="everything in one process: web, worker, chat adapters (or the console)")
+    sub.add_parser(
+        "run", help="everything in one process: web, worker, chat adapters (or the console)"
+    )
     console = sub.add_parser("console", help="a chat session in this terminal")
     console.add_argument("--user", help="who you act as (default: the first employee)")
     sub.add_parser("serve", help="the web server: Slack events, health, readiness")
@@ -53,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `deskbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if args.command is None:
         parser.print_help()
         return 2
@@ -90,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 def config_check(settings: Settings, file: str | None) -> int:
     path = Path(file) if file else settings.config_path
     if path is None:
-        print("deskbot: no configuration file: create deskbot.yaml or set DESKBOT_CONFIG "
-              "(examples/deskbot.yaml is a starting point).", file=sys.stderr)
+        print(
+            "deskbot: no configuration file: create deskbot.yaml or set DESKBOT_CONFIG "
+            "(examples/deskbot.yaml is a starting point).",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = load_config(path)
@@ -129,13 +136,19 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
         runtime.close()
         raise
     if user and user not in session.people():
-        print(f"deskbot: unknown person '{user}'. People: {', '.join(session.people())}.",
-              file=sys.stderr)
+        print(
+            f"deskbot: unknown person '{user}'. People: {', '.join(session.people())}.",
+            file=sys.stderr,
+        )
         return 2
     if loaded.is_example:
-        session.write("No deskbot.yaml here, so this is the example company "
-                      "(examples/deskbot.yaml): alice is an employee, bob an agent, carol leads network.")
-    session.write(f"deskbot console — you are {session.user}. Type /desk help, or :help for console commands.")
+        session.write(
+            "No deskbot.yaml here, so this is the example company "
+            "(examples/deskbot.yaml): alice is an employee, bob an agent, carol leads network."
+        )
+    session.write(
+        f"deskbot console — you are {session.user}. Type /desk help, or :help for console commands."
+    )
     try:
         await session.run(sys.stdin, echo=not interactive, prompt=interactive)
     finally:
@@ -167,14 +180,18 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         for adapter in adapters:
             runtime.add_sender(adapter.platform, adapter.sender())
         tasks.append(asyncio.create_task(runtime.worker.run(stop)))
-    live = {"run": {"slack", "discord"}, "serve": {"slack"}, "discord": {"discord"}}.get(command, set())
+    live = {"run": {"slack", "discord"}, "serve": {"slack"}, "discord": {"discord"}}.get(
+        command, set()
+    )
     tasks += [asyncio.create_task(a.run(stop)) for a in adapters if a.platform in live]
     if command == "run" and not adapters:
         from adapters.console import ConsoleSession  # wiring
 
         print(CONNECT_HINT)
         session = ConsoleSession(runtime, sys.stdout)
-        session.write(f"deskbot console — you are {session.user}; the web server is on port {settings.port}.")
+        session.write(
+            f"deskbot console — you are {session.user}; the web server is on port {settings.port}."
+        )
         interactive = sys.stdin.isatty()
         tasks.append(asyncio.create_task(_console_then_stop(session, stop, interactive)))
     try:

@@ -24,8 +24,17 @@ from domain.policy import (
     Team,
 )
 
-SECTIONS = ("desk", "channels", "routing", "people", "teams", "services", "priority_matrix",
-            "sla", "role_mapping")
+SECTIONS = (
+    "desk",
+    "channels",
+    "routing",
+    "people",
+    "teams",
+    "services",
+    "priority_matrix",
+    "sla",
+    "role_mapping",
+)
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -44,8 +53,10 @@ class DeskConfig:
 
     def summary(self) -> str:
         p = self.policy
-        return (f"{self.source}: OK — {len(p.people)} people, {len(p.teams)} teams, "
-                f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} priorities")
+        return (
+            f"{self.source}: OK — {len(p.people)} people, {len(p.teams)} teams, "
+            f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} priorities"
+        )
 
 
 def example_config_path() -> FsPath:
@@ -120,27 +131,43 @@ class _Checker:
         triage_team = self.ref(routing, ("routing", "triage_team"), teams, "team")
         for key in routing:
             if key not in ("triage", "escalation", "triage_team"):
-                self.problem(("routing", key), f"unknown routing key '{key}' (triage, escalation, triage_team)")
+                self.problem(
+                    ("routing", key),
+                    f"unknown routing key '{key}' (triage, escalation, triage_team)",
+                )
         default_role = desk.get("default_role", "employee")
         if default_role not in ROLES:
-            self.problem(("desk", "default_role"), f"unknown role '{default_role}' (one of {', '.join(ROLES)})")
+            self.problem(
+                ("desk", "default_role"),
+                f"unknown role '{default_role}' (one of {', '.join(ROLES)})",
+            )
             default_role = "employee"
         auto_close = self.duration(desk, ("desk", "auto_close_after"), "3d")
         policy = DeskPolicy(
-            people=people, teams=teams, services=services, sla=self.sla(),
-            channels=channels, triage_channel=triage or "service-desk",
-            escalation_channel=escalation, triage_team=triage_team,
-            matrix=self.matrix(), default_role=default_role,
+            people=people,
+            teams=teams,
+            services=services,
+            sla=self.sla(),
+            channels=channels,
+            triage_channel=triage or "service-desk",
+            escalation_channel=escalation,
+            triage_team=triage_team,
+            matrix=self.matrix(),
+            default_role=default_role,
             auto_close_after=auto_close or timedelta(days=3),
         )
         return DeskConfig(
-            source=self.doc.filename, policy=policy,
-            desk_name=str(desk.get("name", "deskbot")), role_mapping=self.role_mapping(),
+            source=self.doc.filename,
+            policy=policy,
+            desk_name=str(desk.get("name", "deskbot")),
+            role_mapping=self.role_mapping(),
         )
 
     def name_ok(self, path: tuple, name: str, what: str) -> bool:
         if not NAME.match(str(name)):
-            self.problem(path, f"{what} name '{name}' must be lowercase letters, digits, '.', '_' or '-'")
+            self.problem(
+                path, f"{what} name '{name}' must be lowercase letters, digits, '.', '_' or '-'"
+            )
             return False
         return True
 
@@ -152,12 +179,19 @@ class _Checker:
                 continue
             spec = spec or {}
             if not isinstance(spec, dict):
-                self.problem(path, f"channel '{name}' must map platforms to channel ids, e.g. slack: C0123")
+                self.problem(
+                    path, f"channel '{name}' must map platforms to channel ids, e.g. slack: C0123"
+                )
                 continue
             for platform in spec:
                 if platform not in ("slack", "discord"):
-                    self.problem(path + (platform,), f"unknown platform '{platform}' for channel '{name}' (slack, discord)")
-            result[name] = Channel(name, {k: str(v) for k, v in spec.items() if k in ("slack", "discord")})
+                    self.problem(
+                        path + (platform,),
+                        f"unknown platform '{platform}' for channel '{name}' (slack, discord)",
+                    )
+            result[name] = Channel(
+                name, {k: str(v) for k, v in spec.items() if k in ("slack", "discord")}
+            )
         return result
 
     def people(self) -> dict[str, PersonProfile]:
@@ -169,7 +203,9 @@ class _Checker:
                 continue
             spec = spec or {}
             if not isinstance(spec, dict):
-                self.problem(path, f"person '{name}' must be a mapping (display_name, email, roles…)")
+                self.problem(
+                    path, f"person '{name}' must be a mapping (display_name, email, roles…)"
+                )
                 continue
             for key in spec:
                 if key not in ("display_name", "email", "roles", "slack_id", "discord_id"):
@@ -178,14 +214,19 @@ class _Checker:
             roles = [roles] if isinstance(roles, str) else roles
             for role in roles:
                 if role not in ROLES:
-                    self.problem(path + ("roles",), f"unknown role '{role}' for {name} (one of {', '.join(ROLES)})")
+                    self.problem(
+                        path + ("roles",),
+                        f"unknown role '{role}' for {name} (one of {', '.join(ROLES)})",
+                    )
             for field in ("email", "slack_id", "discord_id"):
                 value = spec.get(field)
                 if value is None:
                     continue
                 key = (field, str(value).lower())
                 if key in seen:
-                    self.problem(path + (field,), f"{field} {value} is given to both {seen[key]} and {name}")
+                    self.problem(
+                        path + (field,), f"{field} {value} is given to both {seen[key]} and {name}"
+                    )
                 seen[key] = name
             result[name] = PersonProfile(
                 name=name,
@@ -211,15 +252,25 @@ class _Checker:
                     self.problem(path + (key,), f"unknown field '{key}' for team '{name}'")
             members = spec.get("members") or []
             if not isinstance(members, list):
-                self.problem(path + ("members",), f"members of team '{name}' must be a list of people")
+                self.problem(
+                    path + ("members",), f"members of team '{name}' must be a list of people"
+                )
                 members = []
             for i, member in enumerate(members):
                 if member not in people:
-                    self.problem(path + ("members", i), f"team '{name}' has unknown member '{member}'{_did_you_mean(str(member), people)}")
+                    self.problem(
+                        path + ("members", i),
+                        f"team '{name}' has unknown member '{member}'{_did_you_mean(str(member), people)}",
+                    )
             lead = self.ref(spec, path + ("lead",), people, "person")
             channel = self.ref(spec, path + ("channel",), channels, "channel")
-            result[name] = Team(name, tuple(str(m) for m in members), lead, channel,
-                                str(spec.get("display_name") or name))
+            result[name] = Team(
+                name,
+                tuple(str(m) for m in members),
+                lead,
+                channel,
+                str(spec.get("display_name") or name),
+            )
         return result
 
     def services(self, teams: dict) -> dict[str, Service]:
@@ -236,8 +287,12 @@ class _Checker:
             if not isinstance(categories, list):
                 self.problem(path + ("categories",), f"categories of '{name}' must be a list")
                 categories = []
-            result[name] = Service(name, owner or "", tuple(str(c) for c in categories),
-                                   str(spec.get("display_name") or name))
+            result[name] = Service(
+                name,
+                owner or "",
+                tuple(str(c) for c in categories),
+                str(spec.get("display_name") or name),
+            )
         return result
 
     def sla(self) -> dict[str, SlaTarget]:
@@ -250,15 +305,19 @@ class _Checker:
             spec = section.get(priority)
             path = ("sla", priority)
             if not isinstance(spec, dict):
-                self.problem(("sla",) if spec is None else path,
-                             f"missing SLA for priority {priority} (respond, resolve)")
+                self.problem(
+                    ("sla",) if spec is None else path,
+                    f"missing SLA for priority {priority} (respond, resolve)",
+                )
                 continue
             respond = self.duration(spec, path + ("respond",), None)
             resolve = self.duration(spec, path + ("resolve",), None)
             warn = spec.get("warn_at", "75%")
             fraction = _fraction(warn)
             if fraction is None:
-                self.problem(path + ("warn_at",), f"bad warn_at {warn!r}: use a percentage such as 75%")
+                self.problem(
+                    path + ("warn_at",), f"bad warn_at {warn!r}: use a percentage such as 75%"
+                )
             if respond and resolve and respond > resolve:
                 self.problem(path, f"{priority}: time to respond is longer than time to resolve")
             if respond and resolve and fraction is not None:
@@ -272,7 +331,9 @@ class _Checker:
             return None
         value = parse_duration(raw)
         if value is None:
-            self.problem(path, f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d')
+            self.problem(
+                path, f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d'
+            )
         return value
 
     def matrix(self) -> dict[str, dict[str, str]]:
@@ -283,14 +344,20 @@ class _Checker:
         for impact in LEVELS:
             row = section.get(impact) if isinstance(section, dict) else None
             if not isinstance(row, dict):
-                self.problem(("priority_matrix",), f"priority_matrix needs a row for impact '{impact}'")
+                self.problem(
+                    ("priority_matrix",), f"priority_matrix needs a row for impact '{impact}'"
+                )
                 continue
             result[impact] = {}
             for urgency in LEVELS:
                 value = row.get(urgency)
                 if value not in PRIORITIES:
-                    self.problem(("priority_matrix", impact, urgency) if urgency in row else ("priority_matrix", impact),
-                                 f"priority_matrix {impact}/{urgency} must be one of P1–P5, not {value!r}")
+                    self.problem(
+                        ("priority_matrix", impact, urgency)
+                        if urgency in row
+                        else ("priority_matrix", impact),
+                        f"priority_matrix {impact}/{urgency} must be one of P1–P5, not {value!r}",
+                    )
                 result[impact][urgency] = value if value in PRIORITIES else "P3"
         return result
 
@@ -298,23 +365,36 @@ class _Checker:
         result: dict[str, dict[str, str]] = {}
         for platform, mapping in self.section("role_mapping").items():
             if platform not in ("slack", "discord") or not isinstance(mapping, dict):
-                self.problem(("role_mapping", platform), "role_mapping maps a platform (discord, slack) to {platform role: deskbot role}")
+                self.problem(
+                    ("role_mapping", platform),
+                    "role_mapping maps a platform (discord, slack) to {platform role: deskbot role}",
+                )
                 continue
             for role_name, role in mapping.items():
                 if role not in ROLES:
-                    self.problem(("role_mapping", platform, role_name), f"unknown role '{role}' (one of {', '.join(ROLES)})")
+                    self.problem(
+                        ("role_mapping", platform, role_name),
+                        f"unknown role '{role}' (one of {', '.join(ROLES)})",
+                    )
             result[platform] = {str(k): v for k, v in mapping.items() if v in ROLES}
         return result
 
-    def ref(self, spec: dict, path: tuple, known: dict, what: str, required: bool = False) -> str | None:
+    def ref(
+        self, spec: dict, path: tuple, known: dict, what: str, required: bool = False
+    ) -> str | None:
         value = spec.get(path[-1]) if isinstance(spec, dict) else None
         if value is None:
             if required:
-                self.problem(path[:-1] or path, f"missing '{path[-1]}' ({what})" + (f" in {path[-2]}" if len(path) > 1 else ""))
+                self.problem(
+                    path[:-1] or path,
+                    f"missing '{path[-1]}' ({what})" + (f" in {path[-2]}" if len(path) > 1 else ""),
+                )
             return None
         if str(value) not in known:
             where = ".".join(str(p) for p in path)
-            self.problem(path, f"{where}: unknown {what} '{value}'{_did_you_mean(str(value), known)}")
+            self.problem(
+                path, f"{where}: unknown {what} '{value}'{_did_you_mean(str(value), known)}"
+            )
             return None
         return str(value)
 

@@ -23,7 +23,7 @@ def normalise_url(url: str) -> str:
     """Accept the URL forms operators paste (postgres://…) and pick the installed driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -40,8 +40,9 @@ class Database:
         self._checkpointer: threading.Thread | None = None
         if self.is_sqlite and ":memory:" not in self.url:
             event.listens_for(self.engine, "commit")(lambda _conn: self._dirty.set())
-            self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
-                                                  name="sqlite-checkpoint")
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, daemon=True, name="sqlite-checkpoint"
+            )
             self._checkpointer.start()
 
     def _create_engine(self) -> Engine:

@@ -86,10 +86,16 @@ class Dispatcher:
             return Reply(exc.message, ok=False)
         except Exception:
             error_id = uuid.uuid4().hex[:8]
-            log.exception("command failed (error id %s): %s %s", error_id,
-                          invocation.command, invocation.subcommand)
-            return Reply(f"Something went wrong on my side (error id {error_id}); nothing was changed.",
-                         ok=False)
+            log.exception(
+                "command failed (error id %s): %s %s",
+                error_id,
+                invocation.command,
+                invocation.subcommand,
+            )
+            return Reply(
+                f"Something went wrong on my side (error id {error_id}); nothing was changed.",
+                ok=False,
+            )
         if self.after_commit is not None:
             self.after_commit()
         return reply
@@ -97,8 +103,11 @@ class Dispatcher:
     def actor(self, identity: PlatformIdentity) -> Actor:
         """The desk actor for an identity (creating the person on first contact)."""
         with self.database.transaction() as session:
-            return resolve_actor(DeskContext(session, self.policy, self.clock, self.platforms),
-                                 identity, self.role_mapping)
+            return resolve_actor(
+                DeskContext(session, self.policy, self.clock, self.platforms),
+                identity,
+                self.role_mapping,
+            )
 
     def home(self, identity: PlatformIdentity) -> HomeView:
         """What a person sees on their home tab: their incidents, and an agent's queues."""
@@ -113,11 +122,17 @@ class Dispatcher:
                 team_queue = queries.list_incidents(ctx, actor)
                 queue_title, queue = team_queue.title, team_queue.incidents
             snap = incident_snapshot
-            return HomeView(actor, [snap(i) for i in reported], [snap(i) for i in assigned],
-                            queue_title, [snap(i) for i in queue])
+            return HomeView(
+                actor,
+                [snap(i) for i in reported],
+                [snap(i) for i in assigned],
+                queue_title,
+                [snap(i) for i in queue],
+            )
 
-    def _run(self, ctx: DeskContext, actor: Actor, identity: PlatformIdentity,
-             inv: grammar.Invocation) -> Reply:
+    def _run(
+        self, ctx: DeskContext, actor: Actor, identity: PlatformIdentity, inv: grammar.Invocation
+    ) -> Reply:
         handler = getattr(self, f"_{inv.command}_{inv.subcommand}")
         return handler(ctx, actor, identity, inv)
 
@@ -129,39 +144,59 @@ class Dispatcher:
     def _desk_whoami(self, ctx, actor, identity, inv) -> Reply:
         teams = ", ".join(t.name for t in ctx.policy.teams_of(actor.name)) or "no team"
         roles = ", ".join(sorted(actor.roles))
-        return Reply(f"You are {actor.name} ({actor.display_name or actor.name}) — roles: {roles}; teams: {teams}.")
+        return Reply(
+            f"You are {actor.name} ({actor.display_name or actor.name}) — roles: {roles}; teams: {teams}."
+        )
 
     # /incident
 
     def _incident_new(self, ctx, actor, identity, inv) -> Reply:
         f = inv.flags
         incident = incidents.open_incident(
-            ctx, actor, title=inv.arg("title"), description=str(f.get("description", "")),
-            service=_opt(f, "service"), category=_opt(f, "category"),
-            impact=str(f.get("impact", "medium")), urgency=str(f.get("urgency", "medium")),
+            ctx,
+            actor,
+            title=inv.arg("title"),
+            description=str(f.get("description", "")),
+            service=_opt(f, "service"),
+            category=_opt(f, "category"),
+            impact=str(f.get("impact", "medium")),
+            urgency=str(f.get("urgency", "medium")),
         )
         queue = f", queued for {incident.assignment_group}" if incident.assignment_group else ""
-        return _done(incident, f"Opened {incident.key} [{incident.priority}] \"{incident.title}\"{queue}. "
-                               "I'll keep you posted here.")
+        return _done(
+            incident,
+            f'Opened {incident.key} [{incident.priority}] "{incident.title}"{queue}. '
+            "I'll keep you posted here.",
+        )
 
     def _incident_show(self, ctx, actor, identity, inv) -> Reply:
         detail = queries.show_incident(ctx, actor, inv.arg("id"))
-        text = render("incident_detail", incident=detail.incident, timeline=detail.timeline,
-                      respond_left=detail.respond_left, resolve_left=detail.resolve_left)
+        text = render(
+            "incident_detail",
+            incident=detail.incident,
+            timeline=detail.timeline,
+            respond_left=detail.respond_left,
+            resolve_left=detail.resolve_left,
+        )
         return Reply(text, incident=incident_snapshot(detail.incident))
 
     def _incident_list(self, ctx, actor, identity, inv) -> Reply:
         f = inv.flags
         queue = queries.list_incidents(
-            ctx, actor, mine=bool(f.get("mine")), team=_opt(f, "team"), state=_opt(f, "state"),
+            ctx,
+            actor,
+            mine=bool(f.get("mine")),
+            team=_opt(f, "team"),
+            state=_opt(f, "state"),
             include_closed=bool(f.get("all")),
         )
-        return Reply(render("incident_list", title=queue.title, incidents=queue.incidents,
-                            total=queue.total))
+        return Reply(
+            render("incident_list", title=queue.title, incidents=queue.incidents, total=queue.total)
+        )
 
     def _incident_claim(self, ctx, actor, identity, inv) -> Reply:
         incident = incidents.claim_incident(ctx, actor, inv.arg("id"))
-        return _done(incident, f"You are now working on {incident.key} \"{incident.title}\".")
+        return _done(incident, f'You are now working on {incident.key} "{incident.title}".')
 
     def _incident_assign(self, ctx, actor, identity, inv) -> Reply:
         target = resolve_person_name(ctx, identity.platform, inv.arg("to"))
@@ -183,7 +218,9 @@ class Dispatcher:
 
     def _incident_resolve(self, ctx, actor, identity, inv) -> Reply:
         incident = incidents.resolve_incident(ctx, actor, inv.arg("id"), inv.arg("resolution"))
-        return _done(incident, f"{incident.key} is resolved; {incident.reporter} has been asked to confirm.")
+        return _done(
+            incident, f"{incident.key} is resolved; {incident.reporter} has been asked to confirm."
+        )
 
     def _incident_close(self, ctx, actor, identity, inv) -> Reply:
         incident = incidents.close_incident(ctx, actor, inv.arg("id"))

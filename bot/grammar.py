@@ -93,48 +93,91 @@ LEVEL = ("high", "medium", "low")
 _ID = Arg("id")
 
 
-def _sub(name: str, summary: str, *args: Arg, flags: tuple[Flag, ...] = ()) -> tuple[str, Subcommand]:
+def _sub(
+    name: str, summary: str, *args: Arg, flags: tuple[Flag, ...] = ()
+) -> tuple[str, Subcommand]:
     return name, Subcommand(name, summary, args, flags)
 
 
 COMMANDS: dict[str, Command] = {
-    "incident": Command("incident", "Report and work incidents", dict([
-        _sub("new", "Report an incident", Arg("title", rest=True), flags=(
-            Flag("service", "the affected service", "NAME"),
-            Flag("category", "a category of the service", "NAME"),
-            Flag("impact", "how many people are affected", choices=LEVEL),
-            Flag("urgency", "how soon it hurts the business", choices=LEVEL),
-            Flag("description", "more detail", "TEXT"),
-        )),
-        _sub("show", "Show an incident with its timeline", _ID),
-        _sub("list", "List open incidents (yours, or your team's queue)", flags=(
-            Flag("mine", "only incidents assigned to (or reported by) you"),
-            Flag("team", "a team's queue", "TEAM"),
-            Flag("state", "only incidents in this state", "STATE"),
-            Flag("all", "include resolved, closed and cancelled"),
-        )),
-        _sub("claim", "Take an incident and start work on it", _ID),
-        _sub("assign", "Assign to a team (escalate) or an agent", _ID, Arg("to")),
-        _sub("note", "Add a note to the timeline", _ID, Arg("text", rest=True)),
-        _sub("hold", "Put on hold, pausing the SLA clocks", _ID, Arg("reason", rest=True)),
-        _sub("resume", "Take off hold", _ID),
-        _sub("resolve", "Resolve with a note of what fixed it", _ID, Arg("resolution", rest=True)),
-        _sub("close", "Confirm the fix and close", _ID),
-        _sub("reopen", "Reopen a resolved incident", _ID, Arg("reason", required=False, rest=True)),
-        _sub("cancel", "Cancel an incident opened by mistake", _ID,
-             Arg("reason", required=False, rest=True)),
-    ])),
-    "desk": Command("desk", "Help and information about the desk", dict([
-        _sub("help", "Show commands, or the usage of one", Arg("topic", required=False, rest=True)),
-        _sub("whoami", "Show who the desk thinks you are and your roles"),
-    ])),
+    "incident": Command(
+        "incident",
+        "Report and work incidents",
+        dict(
+            [
+                _sub(
+                    "new",
+                    "Report an incident",
+                    Arg("title", rest=True),
+                    flags=(
+                        Flag("service", "the affected service", "NAME"),
+                        Flag("category", "a category of the service", "NAME"),
+                        Flag("impact", "how many people are affected", choices=LEVEL),
+                        Flag("urgency", "how soon it hurts the business", choices=LEVEL),
+                        Flag("description", "more detail", "TEXT"),
+                    ),
+                ),
+                _sub("show", "Show an incident with its timeline", _ID),
+                _sub(
+                    "list",
+                    "List open incidents (yours, or your team's queue)",
+                    flags=(
+                        Flag("mine", "only incidents assigned to (or reported by) you"),
+                        Flag("team", "a team's queue", "TEAM"),
+                        Flag("state", "only incidents in this state", "STATE"),
+                        Flag("all", "include resolved, closed and cancelled"),
+                    ),
+                ),
+                _sub("claim", "Take an incident and start work on it", _ID),
+                _sub("assign", "Assign to a team (escalate) or an agent", _ID, Arg("to")),
+                _sub("note", "Add a note to the timeline", _ID, Arg("text", rest=True)),
+                _sub("hold", "Put on hold, pausing the SLA clocks", _ID, Arg("reason", rest=True)),
+                _sub("resume", "Take off hold", _ID),
+                _sub(
+                    "resolve",
+                    "Resolve with a note of what fixed it",
+                    _ID,
+                    Arg("resolution", rest=True),
+                ),
+                _sub("close", "Confirm the fix and close", _ID),
+                _sub(
+                    "reopen",
+                    "Reopen a resolved incident",
+                    _ID,
+                    Arg("reason", required=False, rest=True),
+                ),
+                _sub(
+                    "cancel",
+                    "Cancel an incident opened by mistake",
+                    _ID,
+                    Arg("reason", required=False, rest=True),
+                ),
+            ]
+        ),
+    ),
+    "desk": Command(
+        "desk",
+        "Help and information about the desk",
+        dict(
+            [
+                _sub(
+                    "help",
+                    "Show commands, or the usage of one",
+                    Arg("topic", required=False, rest=True),
+                ),
+                _sub("whoami", "Show who the desk thinks you are and your roles"),
+            ]
+        ),
+    ),
 }
 
 
 def tokenize(text: str) -> list[str]:
     """Split on white space, keeping quoted phrases ("…", '…', “…”) together."""
     if len(text) > MAX_INPUT:
-        raise UsageError(f"That command is too long ({len(text)} characters; the limit is {MAX_INPUT}).")
+        raise UsageError(
+            f"That command is too long ({len(text)} characters; the limit is {MAX_INPUT})."
+        )
     tokens: list[str] = []
     current: list[str] = []
     in_token = False
@@ -146,7 +189,7 @@ def tokenize(text: str) -> list[str]:
             end = text.find(closing, i + 1)
             if end < 0:
                 raise UsageError(f"A quote ({char}) is not closed: add the closing {closing}.")
-            current.append(text[i + 1:end])
+            current.append(text[i + 1 : end])
             in_token, i = True, end + 1
             continue
         if char.isspace():
@@ -170,22 +213,28 @@ def parse(text: str) -> Invocation:
 def parse_argv(argv: list[str]) -> Invocation:
     """Parse an already-split command; the first word names the command."""
     if not argv:
-        raise UsageError("Type a command, for example /incident new \"VPN drops every 10 minutes\".",
-                         "/desk help")
+        raise UsageError(
+            'Type a command, for example /incident new "VPN drops every 10 minutes".', "/desk help"
+        )
     name = argv[0].lstrip("/").lower()
     command = COMMANDS.get(name)
     if command is None:
-        raise UsageError(f"Unknown command '/{argv[0].lstrip('/')[:40]}'.{_suggest(name, COMMANDS, '/')}",
-                         "/desk help")
+        raise UsageError(
+            f"Unknown command '/{argv[0].lstrip('/')[:40]}'.{_suggest(name, COMMANDS, '/')}",
+            "/desk help",
+        )
     if len(argv) < 2:
-        raise UsageError(f"/{name} needs a subcommand: {', '.join(command.subcommands)}.",
-                         f"/desk help {name}")
+        raise UsageError(
+            f"/{name} needs a subcommand: {', '.join(command.subcommands)}.", f"/desk help {name}"
+        )
     sub_name = argv[1].lower()
     sub = command.subcommands.get(sub_name)
     if sub is None:
         raise UsageError(
             f"/{name} has no subcommand '{argv[1][:40]}'.{_suggest(sub_name, command.subcommands)} "
-            f"Try: {', '.join(command.subcommands)}.", f"/desk help {name}")
+            f"Try: {', '.join(command.subcommands)}.",
+            f"/desk help {name}",
+        )
     return _bind(name, sub, argv[2:])
 
 
@@ -202,7 +251,9 @@ def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
             key = key.lower()
             flag = flags_by_name.get(key)
             if flag is None:
-                raise UsageError(f"Unknown option --{key[:40]}.{_suggest(key, flags_by_name, '--')}", usage)
+                raise UsageError(
+                    f"Unknown option --{key[:40]}.{_suggest(key, flags_by_name, '--')}", usage
+                )
             if flag.is_switch:
                 if has_value:
                     raise UsageError(f"--{key} takes no value.", usage)
@@ -213,7 +264,10 @@ def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
                     i += 1
                     value = words[i]
                 if flag.choices and value.lower() not in flag.choices:
-                    raise UsageError(f"--{key} must be one of {', '.join(flag.choices)}, not '{value[:40]}'.", usage)
+                    raise UsageError(
+                        f"--{key} must be one of {', '.join(flag.choices)}, not '{value[:40]}'.",
+                        usage,
+                    )
             if key in flags:
                 raise UsageError(f"--{key} is given twice.", usage)
             flags[key] = True if flag.is_switch else (value.lower() if flag.choices else value)
@@ -241,7 +295,7 @@ def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]
         args[arg.name] = words[index]
     else:
         if len(words) > len(sub.args):
-            extra = " ".join(words[len(sub.args):])[:60]
+            extra = " ".join(words[len(sub.args) :])[:60]
             raise UsageError(f"Unexpected '{extra}' (quote text that has spaces).", usage)
     return args
 
@@ -256,8 +310,10 @@ def help_text(topic: str = "") -> str:
         return "\n".join(lines)
     command = COMMANDS.get(words[0])
     if command is None:
-        return f"No help for '{words[0][:40]}'.{_suggest(words[0], COMMANDS, '/')} Commands: " + ", ".join(
-            f"/{c}" for c in COMMANDS)
+        return (
+            f"No help for '{words[0][:40]}'.{_suggest(words[0], COMMANDS, '/')} Commands: "
+            + ", ".join(f"/{c}" for c in COMMANDS)
+        )
     subs = list(command.subcommands.values())
     if len(words) > 1:
         sub = command.subcommands.get(words[1])

@@ -24,16 +24,21 @@ class PlatformIdentity:
     platform_roles: tuple[str, ...] = ()
 
 
-def resolve_actor(ctx: DeskContext, identity: PlatformIdentity,
-                  role_mapping: dict[str, dict[str, str]]) -> Actor:
+def resolve_actor(
+    ctx: DeskContext, identity: PlatformIdentity, role_mapping: dict[str, dict[str, str]]
+) -> Actor:
     """The desk actor for a platform user, creating and remembering them on first contact."""
     if identity.platform == "console":
         return actor_for(get_person(ctx, identity.user_id))
     mapping = role_mapping.get(identity.platform, {})
     granted = tuple(sorted({mapping[r] for r in identity.platform_roles if r in mapping}))
     person = person_for_platform_user(
-        ctx, platform=identity.platform, user_id=identity.user_id,
-        display_name=identity.display_name, email=identity.email, roles=granted,
+        ctx,
+        platform=identity.platform,
+        user_id=identity.user_id,
+        display_name=identity.display_name,
+        email=identity.email,
+        roles=granted,
     )
     return actor_for(person)
 
@@ -45,6 +50,8 @@ def resolve_person_name(ctx: DeskContext, platform: str, reference: str) -> str:
     if match and platform != "console":
         person = find_by_platform_id(ctx, platform, match.group(1))
         if person is None:
-            raise NotFound("I don't know the person you mentioned yet; ask them to message me once.")
+            raise NotFound(
+                "I don't know the person you mentioned yet; ask them to message me once."
+            )
         return person.name
     return reference.lstrip("@").lower()

@@ -12,7 +12,9 @@ def first_delivery(database, clock: Clock, source: str, event_id: str) -> bool:
     """True the first time (source, event_id) is seen; False for every retry after it."""
     try:
         with database.transaction() as session:
-            session.add(InboundEvent(source=source, event_id=event_id[:128], received_at=clock.now()))
+            session.add(
+                InboundEvent(source=source, event_id=event_id[:128], received_at=clock.now())
+            )
         return True
     except IntegrityError:
         return False

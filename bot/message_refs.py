@@ -16,8 +16,12 @@ def card_ref(database, platform: str, incident_id: int) -> str | None:
     with database.transaction() as session:
         return session.scalar(
             select(OutboxMessage.external_ref)
-            .where(OutboxMessage.platform == platform, OutboxMessage.incident_id == incident_id,
-                   OutboxMessage.kind == "incident_opened", OutboxMessage.status == "sent")
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.incident_id == incident_id,
+                OutboxMessage.kind == "incident_opened",
+                OutboxMessage.status == "sent",
+            )
             .order_by(OutboxMessage.id)
             .limit(1)
         )

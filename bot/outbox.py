@@ -71,8 +71,16 @@ class Sender(Protocol):
 class OutboxDelivery:
     """Claims due rows for one platform, hands them to its sender, records the outcome."""
 
-    def __init__(self, *, database, policy: DeskPolicy, clock: Clock, platform: str,
-                 sender: Sender, batch_size: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        database,
+        policy: DeskPolicy,
+        clock: Clock,
+        platform: str,
+        sender: Sender,
+        batch_size: int = 20,
+    ) -> None:
         self.database = database
         self.policy = policy
         self.clock = clock
@@ -84,17 +92,23 @@ class OutboxDelivery:
         """Lease the oldest due row of each destination that has nothing older in flight."""
         now = self.clock.now()
         older = aliased(OutboxMessage)
-        blocked = exists().where(and_(
-            older.platform == OutboxMessage.platform,
-            older.destination_kind == OutboxMessage.destination_kind,
-            older.destination == OutboxMessage.destination,
-            older.status.in_(ACTIVE),
-            older.id < OutboxMessage.id,
-        ))
+        blocked = exists().where(
+            and_(
+                older.platform == OutboxMessage.platform,
+                older.destination_kind == OutboxMessage.destination_kind,
+                older.destination == OutboxMessage.destination,
+                older.status.in_(ACTIVE),
+                older.id < OutboxMessage.id,
+            )
+        )
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.platform == self.platform, OutboxMessage.status.in_(ACTIVE),
-                   OutboxMessage.next_attempt_at <= now, ~blocked)
+            .where(
+                OutboxMessage.platform == self.platform,
+                OutboxMessage.status.in_(ACTIVE),
+                OutboxMessage.next_attempt_at <= now,
+                ~blocked,
+            )
             .order_by(OutboxMessage.id)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
@@ -108,12 +122,19 @@ class OutboxDelivery:
                     continue
                 row.status, row.attempts = "sending", row.attempts + 1
                 row.next_attempt_at = now + LEASE
-                claimed.append(OutboundMessage(
-                    id=row.id, platform=row.platform, kind=row.kind,
-                    destination_kind=row.destination_kind, destination=row.destination,
-                    address=address, incident_id=row.incident_id,
-                    context=json.loads(row.context), attempts=row.attempts,
-                ))
+                claimed.append(
+                    OutboundMessage(
+                        id=row.id,
+                        platform=row.platform,
+                        kind=row.kind,
+                        destination_kind=row.destination_kind,
+                        destination=row.destination,
+                        address=address,
+                        incident_id=row.incident_id,
+                        context=json.loads(row.context),
+                        attempts=row.attempts,
+                    )
+                )
         return claimed
 
     def _address(self, session, row: OutboxMessage) -> str | None:
@@ -125,8 +146,9 @@ class OutboxDelivery:
         person = session.scalar(select(PersonRecord).where(PersonRecord.name == row.destination))
         return getattr(person, f"{self.platform}_id", None) if person else None
 
-    def record(self, message: OutboundMessage, *, ref: str | None = None,
-               error: Exception | None = None) -> None:
+    def record(
+        self, message: OutboundMessage, *, ref: str | None = None, error: Exception | None = None
+    ) -> None:
         """Write the outcome of one attempt."""
         now = self.clock.now()
         with self.database.transaction() as session:
@@ -137,11 +159,16 @@ class OutboxDelivery:
                 row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, ref, None
             elif isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS:
                 row.status, row.last_error = "failed", _describe(error)
-                log.error("outbox %s to %s %s failed for good: %s", row.id, row.platform,
-                          row.destination_kind, _describe(error))
+                log.error(
+                    "outbox %s to %s %s failed for good: %s",
+                    row.id,
+                    row.platform,
+                    row.destination_kind,
+                    _describe(error),
+                )
             else:
                 after = getattr(error, "retry_after", None)
-                delay = after if after is not None else min(2.0 ** row.attempts, MAX_BACKOFF)
+                delay = after if after is not None else min(2.0**row.attempts, MAX_BACKOFF)
                 row.status, row.last_error = "pending", _describe(error)
                 row.next_attempt_at = now + timedelta(seconds=delay)
 

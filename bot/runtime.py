@@ -35,20 +35,31 @@ def load_desk_config(settings: Settings) -> LoadedConfig:
 class Runtime:
     """Everything one deskbot process needs, built once."""
 
-    def __init__(self, settings: Settings, config: DeskConfig, *,
-                 platforms: tuple[str, ...], clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        config: DeskConfig,
+        *,
+        platforms: tuple[str, ...],
+        clock: Clock | None = None,
+    ) -> None:
         self.settings = settings
         self.config = config
         self.policy = config.policy
         self.clock = clock or SystemClock()
         self.platforms = platforms
         self.database = Database(settings.database_url)
-        self.timers = TimerWorker(database=self.database, policy=self.policy, clock=self.clock,
-                                  platforms=platforms)
+        self.timers = TimerWorker(
+            database=self.database, policy=self.policy, clock=self.clock, platforms=platforms
+        )
         self.worker = Worker(self.timers, [])
         self.dispatcher = Dispatcher(
-            database=self.database, policy=self.policy, clock=self.clock, platforms=platforms,
-            role_mapping=config.role_mapping, after_commit=self.worker.wake,
+            database=self.database,
+            policy=self.policy,
+            clock=self.clock,
+            platforms=platforms,
+            role_mapping=config.role_mapping,
+            after_commit=self.worker.wake,
         )
 
     def prepare(self) -> None:
@@ -62,8 +73,13 @@ class Runtime:
 
     def add_sender(self, platform: str, sender: Sender) -> OutboxDelivery:
         """Deliver this platform's outbox rows through `sender` from now on."""
-        delivery = OutboxDelivery(database=self.database, policy=self.policy, clock=self.clock,
-                                  platform=platform, sender=sender)
+        delivery = OutboxDelivery(
+            database=self.database,
+            policy=self.policy,
+            clock=self.clock,
+            platform=platform,
+            sender=sender,
+        )
         self.worker.deliveries.append(delivery)
         return delivery
 

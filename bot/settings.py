@@ -57,7 +57,9 @@ class Settings:
     def chat_platforms(self) -> tuple[str, ...]:
         """The chat platforms this deployment has credentials for."""
         return tuple(
-            name for name, on in (("slack", self.slack_enabled), ("discord", self.discord_enabled)) if on
+            name
+            for name, on in (("slack", self.slack_enabled), ("discord", self.discord_enabled))
+            if on
         )
 
     def __repr__(self) -> str:  # keep tokens out of tracebacks and logs

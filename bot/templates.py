@@ -47,8 +47,9 @@ _env.filters.update(
 )
 
 
-def render(kind: str, flavour: str = "text", *, mention: Callable[[str], str] | None = None,
-           **context: Any) -> str:
+def render(
+    kind: str, flavour: str = "text", *, mention: Callable[[str], str] | None = None, **context: Any
+) -> str:
     """Render the template for `kind` in `flavour`; `mention` formats a person for the platform."""
     template = _env.get_template(f"{flavour}/{kind}.j2")
     if mention is not None:

@@ -20,8 +20,9 @@ def build_web_app(runtime, extra_routes: list[BaseRoute] | None = None) -> Starl
 
     async def readyz(request: Request) -> JSONResponse:
         ready = await asyncio.to_thread(runtime.database.ping)
-        return JSONResponse({"database": "ok" if ready else "unreachable"},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"database": "ok" if ready else "unreachable"}, status_code=200 if ready else 503
+        )
 
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
     return Starlette(routes=routes + list(extra_routes or []))
@@ -29,8 +30,9 @@ def build_web_app(runtime, extra_routes: list[BaseRoute] | None = None) -> Starl
 
 async def serve(app: Starlette, port: int, stop: asyncio.Event, host: str = "0.0.0.0") -> None:
     """Serve `app` in this event loop until `stop` is set."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    )
     server.capture_signals = contextlib.nullcontext  # the CLI owns SIGINT/SIGTERM
     task = asyncio.create_task(server.serve())
     stopper = asyncio.create_task(stop.wait())

@@ -38,7 +38,9 @@ class TimerWorker:
             except Exception:
                 if timer_id is None:
                     raise
-                log.exception("timer %s failed; it is marked failed and will not fire again", timer_id)
+                log.exception(
+                    "timer %s failed; it is marked failed and will not fire again", timer_id
+                )
                 with self.database.transaction() as session:
                     failed = session.get(Timer, timer_id)
                     if failed is not None:
@@ -50,8 +52,9 @@ class TimerWorker:
 class Worker:
     """Runs the timer loop and one delivery loop per platform until stopped."""
 
-    def __init__(self, timers: TimerWorker, deliveries: list[OutboxDelivery],
-                 poll_interval: float = 1.0) -> None:
+    def __init__(
+        self, timers: TimerWorker, deliveries: list[OutboxDelivery], poll_interval: float = 1.0
+    ) -> None:
         self.timers = timers
         self.deliveries = deliveries
         self.poll_interval = poll_interval
@@ -83,6 +86,8 @@ class Worker:
                 continue
             self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+            )
             for w in waits:
                 w.cancel()

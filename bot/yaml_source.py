@@ -63,7 +63,9 @@ def _convert(node: yaml.Node, path: Path, located: Located) -> Any:
             key_line = key_node.start_mark.line + 1
             if key in result:
                 where = f" in {path[-1]}" if path else ""
-                located.problems.append(f"{located.filename}:{key_line}: duplicate key '{key}'{where}")
+                located.problems.append(
+                    f"{located.filename}:{key_line}: duplicate key '{key}'{where}"
+                )
                 continue
             result[key] = _convert(value_node, path + (key,), located)
             located.lines[path + (key,)] = key_line

@@ -61,7 +61,9 @@ def list_incidents(
     if state is not None:
         state = state.strip().lower().replace(" ", "_").replace("-", "_")
         if state not in STATE_LABELS:
-            raise InvalidInput(f"Unknown state '{state[:30]}'; use one of: {', '.join(STATE_LABELS)}.")
+            raise InvalidInput(
+                f"Unknown state '{state[:30]}'; use one of: {', '.join(STATE_LABELS)}."
+            )
         query = query.where(IncidentRecord.state == state)
         states_word = STATE_LABELS[state].lower()
     elif include_closed:
@@ -75,7 +77,9 @@ def list_incidents(
             raise PermissionDenied("Only agents can list a team's queue.")
         found = ctx.policy.teams.get(team.strip().lstrip("@").lower())
         if found is None:
-            raise NotFound(f"There is no team '{team[:40]}'. Teams: {', '.join(sorted(ctx.policy.teams))}.")
+            raise NotFound(
+                f"There is no team '{team[:40]}'. Teams: {', '.join(sorted(ctx.policy.teams))}."
+            )
         query = query.where(IncidentRecord.assignment_group == found.name)
         title = f"{states_word.capitalize()} incidents of team {found.name}"
     elif not actor.is_agent or (mine and not actor.is_agent):
@@ -92,8 +96,6 @@ def list_incidents(
         else:
             title = f"All {states_word} incidents"
     rows = list(
-        ctx.session.scalars(
-            query.order_by(_PRIORITY_ORDER, IncidentRecord.id).limit(limit + 1)
-        )
+        ctx.session.scalars(query.order_by(_PRIORITY_ORDER, IncidentRecord.id).limit(limit + 1))
     )
     return IncidentQueue(title, rows[:limit], len(rows))

@@ -148,15 +148,31 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
         record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
         announce_change(ctx, incident, f"assigned to team {team.name} by @{actor.name}")
         channel = ctx.policy.team_channel(team.name)
-        notify_channel(ctx, channel, "incident_escalated", incident=incident, by=actor.name,
-                       from_group=from_group, to_group=team.name)
+        notify_channel(
+            ctx,
+            channel,
+            "incident_escalated",
+            incident=incident,
+            by=actor.name,
+            from_group=from_group,
+            to_group=team.name,
+        )
         if team.lead:
-            notify_person(ctx, team.lead, "incident_escalated", incident=incident, by=actor.name,
-                          from_group=from_group, to_group=team.name)
+            notify_person(
+                ctx,
+                team.lead,
+                "incident_escalated",
+                incident=incident,
+                by=actor.name,
+                from_group=from_group,
+                to_group=team.name,
+            )
         return incident
     person = get_person(ctx, name)
     if not person.role_set & {"agent", "admin"}:
-        raise InvalidInput(f"{person.name} is not an agent, so incidents cannot be assigned to them.")
+        raise InvalidInput(
+            f"{person.name} is not an agent, so incidents cannot be assigned to them."
+        )
     if incident.assignee == person.name:
         raise InvalidTransition(f"{incident.key} is already assigned to {person.name}.")
     incident.assignee = person.name
@@ -197,7 +213,9 @@ def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Inci
     _require_agent(actor, "put incidents on hold")
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("Say why the incident is on hold: /incident hold INC-42 \"waiting for the user\".")
+        raise InvalidInput(
+            'Say why the incident is on hold: /incident hold INC-42 "waiting for the user".'
+        )
     _check_text(reason, "The reason")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("assigned", "in_progress"), "put on hold")
@@ -205,8 +223,9 @@ def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Inci
     sla.pause(ctx, incident)
     record_event(ctx, incident, actor, "held", reason)
     announce_change(ctx, incident, f"on hold by @{actor.name}: {reason}")
-    notify_person(ctx, incident.reporter, "incident_held", incident=incident, by=actor.name,
-                  reason=reason)
+    notify_person(
+        ctx, incident.reporter, "incident_held", incident=incident, by=actor.name, reason=reason
+    )
     return incident
 
 
@@ -228,7 +247,9 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
     _require_agent(actor, "resolve incidents")
     resolution = resolution.strip()
     if not resolution:
-        raise InvalidInput("Say how it was fixed: /incident resolve INC-42 \"restarted the VPN concentrator\".")
+        raise InvalidInput(
+            'Say how it was fixed: /incident resolve INC-42 "restarted the VPN concentrator".'
+        )
     _check_text(resolution, "The resolution")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress", "on_hold"), "resolved")
@@ -240,12 +261,24 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
     incident.hold_reason = None
     _first_response(ctx, incident)
     sla.pause(ctx, incident)
-    ctx.session.add(Timer(kind="auto_close", incident_id=incident.id,
-                          due_at=now + ctx.policy.auto_close_after, state="pending"))
+    ctx.session.add(
+        Timer(
+            kind="auto_close",
+            incident_id=incident.id,
+            due_at=now + ctx.policy.auto_close_after,
+            state="pending",
+        )
+    )
     record_event(ctx, incident, actor, "resolved", resolution)
     announce_change(ctx, incident, f"resolved by @{actor.name}: {resolution}")
-    notify_person(ctx, incident.reporter, "incident_resolved", incident=incident, by=actor.name,
-                  resolution=resolution)
+    notify_person(
+        ctx,
+        incident.reporter,
+        "incident_resolved",
+        incident=incident,
+        by=actor.name,
+        resolution=resolution,
+    )
     return incident
 
 
@@ -264,20 +297,38 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     _require_reporter_or_agent(actor, incident, "reopen")
     _check_text(reason, "The reason")
     if incident.state == "closed":
-        raise InvalidTransition(f"{incident.key} is closed; open a new incident and mention {incident.key}.")
+        raise InvalidTransition(
+            f"{incident.key} is closed; open a new incident and mention {incident.key}."
+        )
     _require_state(incident, ("resolved",), "reopened")
     incident.state = "in_progress" if incident.assignee else "new"
     incident.resolved_at = incident.resolution = None
     _cancel_timers(ctx, incident, ("auto_close",))
     sla.resume(ctx, incident)
     record_event(ctx, incident, actor, "reopened", reason.strip() or "Reopened")
-    announce_change(ctx, incident, f"reopened by @{actor.name}" + (f": {reason.strip()}" if reason.strip() else ""))
+    announce_change(
+        ctx,
+        incident,
+        f"reopened by @{actor.name}" + (f": {reason.strip()}" if reason.strip() else ""),
+    )
     if incident.assignee and incident.assignee != actor.name:
-        notify_person(ctx, incident.assignee, "incident_reopened", incident=incident, by=actor.name,
-                      reason=reason.strip())
+        notify_person(
+            ctx,
+            incident.assignee,
+            "incident_reopened",
+            incident=incident,
+            by=actor.name,
+            reason=reason.strip(),
+        )
     elif not incident.assignee:
-        notify_channel(ctx, ctx.policy.team_channel(incident.assignment_group), "incident_reopened",
-                       incident=incident, by=actor.name, reason=reason.strip())
+        notify_channel(
+            ctx,
+            ctx.policy.team_channel(incident.assignment_group),
+            "incident_reopened",
+            incident=incident,
+            by=actor.name,
+            reason=reason.strip(),
+        )
     return incident
 
 
@@ -292,7 +343,9 @@ def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     record_event(ctx, incident, actor, "cancelled", reason.strip() or "Cancelled")
     announce_change(ctx, incident, f"cancelled by @{actor.name}")
     if incident.assignee and incident.assignee != actor.name:
-        notify_person(ctx, incident.assignee, "incident_cancelled", incident=incident, by=actor.name)
+        notify_person(
+            ctx, incident.assignee, "incident_cancelled", incident=incident, by=actor.name
+        )
     return incident
 
 
@@ -305,7 +358,9 @@ def auto_close(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None
 def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
     """Employees see their own incidents; agents and admins see all."""
     if not actor.is_agent and actor.name != incident.reporter:
-        raise PermissionDenied(f"You can only see incidents you reported; {incident.key} is not one of them.")
+        raise PermissionDenied(
+            f"You can only see incidents you reported; {incident.key} is not one of them."
+        )
 
 
 def _close(ctx, incident, actor, text) -> None:
@@ -332,15 +387,21 @@ def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
         sla.cancel_sla(ctx, incident, "respond")
 
 
-def record_event(ctx: DeskContext, incident: IncidentRecord, actor: Actor, kind: str, text: str) -> None:
+def record_event(
+    ctx: DeskContext, incident: IncidentRecord, actor: Actor, kind: str, text: str
+) -> None:
     now = ctx.clock.now()
     incident.updated_at = now
-    ctx.session.add(TimelineEntry(incident_id=incident.id, at=now, actor=actor.name, kind=kind, text=text))
+    ctx.session.add(
+        TimelineEntry(incident_id=incident.id, at=now, actor=actor.name, kind=kind, text=text)
+    )
 
 
 def announce_change(ctx: DeskContext, incident: IncidentRecord, change: str) -> None:
     """Tell the triage channel, where the incident's card lives, what changed."""
-    notify_channel(ctx, ctx.policy.triage_channel, "incident_updated", incident=incident, change=change)
+    notify_channel(
+        ctx, ctx.policy.triage_channel, "incident_updated", incident=incident, change=change
+    )
 
 
 def _require_agent(actor: Actor, what: str) -> None:
@@ -368,4 +429,6 @@ def _level(value: str, what: str) -> str:
 
 def _check_text(text: str, what: str) -> None:
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)}).")
+        raise InvalidInput(
+            f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)})."
+        )

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.context import DeskContext
-from domain.records import IncidentRecord, OutboxMessage, PersonRecord
 from domain.people import PLATFORM_ID_FIELDS
+from domain.records import IncidentRecord, OutboxMessage, PersonRecord
 
 
 def incident_snapshot(incident: IncidentRecord) -> dict[str, Any]:

@@ -109,6 +109,10 @@ def minimal_policy() -> DeskPolicy:
         "P5": SlaTarget(timedelta(days=1), timedelta(days=5)),
     }
     return DeskPolicy(
-        people={}, teams={}, services={}, sla=sla,
-        channels={"service-desk": Channel("service-desk")}, triage_channel="service-desk",
+        people={},
+        teams={},
+        services={},
+        sla=sla,
+        channels={"service-desk": Channel("service-desk")},
+        triage_channel="service-desk",
     )

@@ -46,11 +46,13 @@ def schedule_sla(ctx: DeskContext, incident: IncidentRecord, *, fresh: bool = Fa
         cancel_sla(ctx, incident)
     if incident.paused_since is not None:
         return
-    ctx.session.add_all([
-        Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending")
-        for kind, due in deadlines(ctx, incident).items()
-        if _still_running(incident, kind)
-    ])
+    ctx.session.add_all(
+        [
+            Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending")
+            for kind, due in deadlines(ctx, incident).items()
+            if _still_running(incident, kind)
+        ]
+    )
 
 
 def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | None = None) -> None:

@@ -57,13 +57,26 @@ def _breach(ctx: DeskContext, incident, clock_name: str) -> None:
     words = _CLOCK_WORDS[clock_name]
     team = ctx.policy.teams.get(incident.assignment_group or "")
     lead = team.lead if team else None
-    record_event(ctx, incident, SYSTEM, "sla_breach", f"SLA breached: {words}; escalated to {lead or 'the escalation channel'}")
+    record_event(
+        ctx,
+        incident,
+        SYSTEM,
+        "sla_breach",
+        f"SLA breached: {words}; escalated to {lead or 'the escalation channel'}",
+    )
     announce_change(ctx, incident, f"SLA breached ({words})")
-    notify_channel(ctx, ctx.policy.escalation_channel, "sla_breached", incident=incident,
-                   clock=words, lead=lead)
+    notify_channel(
+        ctx,
+        ctx.policy.escalation_channel,
+        "sla_breached",
+        incident=incident,
+        clock=words,
+        lead=lead,
+    )
     if lead:
         notify_person(ctx, lead, "sla_breached", incident=incident, clock=words, lead=lead)
     if incident.assignee is None:
         # Nobody owns it: put it back in front of the whole desk.
-        notify_channel(ctx, ctx.policy.triage_channel, "incident_rerouted", incident=incident,
-                       clock=words)
+        notify_channel(
+            ctx, ctx.policy.triage_channel, "incident_rerouted", incident=incident, clock=words
+        )

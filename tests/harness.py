@@ -1,7 +1,7 @@
 """A console test backend: scenarios read like chat transcripts.
 
-    desk.say("alice", '/incident new "VPN drops"')   # the reply alice sees
-    desk.posts()                                   # [#channel] / [DM @name] lines since
+desk.say("alice", '/incident new "VPN drops"')   # the reply alice sees
+desk.posts()                                   # [#channel] / [DM @name] lines since
 """
 
 from __future__ import annotations
@@ -33,8 +33,13 @@ class DeskHarness:
         self._posts: list[str] = []
 
     @classmethod
-    def start(cls, database_url: str, config: DeskConfig,
-              platforms: tuple[str, ...] = ("console",), clock: ManualClock | None = None) -> DeskHarness:
+    def start(
+        cls,
+        database_url: str,
+        config: DeskConfig,
+        platforms: tuple[str, ...] = ("console",),
+        clock: ManualClock | None = None,
+    ) -> DeskHarness:
         clock = clock or ManualClock()
         settings = Settings(database_url=database_url, config_path=None)
         runtime = Runtime(settings, config, platforms=platforms, clock=clock)
@@ -43,7 +48,7 @@ class DeskHarness:
 
     def _collect(self) -> list[str]:
         text = self.out.getvalue()
-        new, self._offset = text[self._offset:], len(text)
+        new, self._offset = text[self._offset :], len(text)
         lines = new.splitlines()
         self._posts += [line for line in lines if _is_post(line)]
         return [line for line in lines if not _is_post(line)]

@@ -14,7 +14,11 @@ class ConsoleSender:
         self.out = out
 
     async def send(self, message: OutboundMessage) -> str | None:
-        prefix = f"[#{message.address}]" if message.destination_kind == "channel" else f"[DM @{message.address}]"
+        prefix = (
+            f"[#{message.address}]"
+            if message.destination_kind == "channel"
+            else f"[DM @{message.address}]"
+        )
         text = message.text()
         self.out.write(f"{prefix} {text}\n")
         self.out.flush()

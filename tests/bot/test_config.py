@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.config import ConfigError, example_config_path, load_config_text, parse_duration
 from bot.cli import main
+from bot.config import ConfigError, example_config_path, load_config_text, parse_duration
 
 EXAMPLE = example_config_path().read_text()
 
@@ -28,11 +28,14 @@ def test_the_example_company_is_valid():
 
 
 def test_unknown_team_in_a_service_names_the_line():
-    bad = EXAMPLE.replace("    owner: network\n    categories: [connectivity, authentication",
-                          "    owner: netwrk\n    categories: [connectivity, authentication")
+    bad = EXAMPLE.replace(
+        "    owner: network\n    categories: [connectivity, authentication",
+        "    owner: netwrk\n    categories: [connectivity, authentication",
+    )
     line = line_of(bad, "owner: netwrk")
     assert problems_of(bad) == [
-        f"deskbot.yaml:{line}: services.vpn.owner: unknown team 'netwrk' — did you mean 'network'?"]
+        f"deskbot.yaml:{line}: services.vpn.owner: unknown team 'netwrk' — did you mean 'network'?"
+    ]
 
 
 def test_duplicate_person_names_the_line():
@@ -43,9 +46,13 @@ def test_duplicate_person_names_the_line():
 
 def test_missing_sla_and_bad_duration_are_both_reported():
     bad = EXAMPLE.replace("  P5: {respond: 2d, resolve: 10d, warn_at: 80%}\n", "").replace(
-        "resolve: 4h", "resolve: 5 hourz")
+        "resolve: 4h", "resolve: 5 hourz"
+    )
     found = problems_of(bad)
-    assert f'deskbot.yaml:{line_of(bad, "5 hourz")}: bad duration "5 hourz": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d' in found
+    assert (
+        f'deskbot.yaml:{line_of(bad, "5 hourz")}: bad duration "5 hourz": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d'
+        in found
+    )
     assert any(p.endswith("missing SLA for priority P5 (respond, resolve)") for p in found)
 
 
@@ -61,7 +68,9 @@ def test_unknown_sections_and_roles_are_caught():
     assert "unknown role 'superuser' for grace" in found
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("4h", 14400), ("1h 30m", 5400), ("2d", 172800)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30m", 1800), ("4h", 14400), ("1h 30m", 5400), ("2d", 172800)]
+)
 def test_durations(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
 
@@ -80,4 +89,7 @@ def test_config_check_command(tmp_path, capsys):
     bad.write_text(EXAMPLE.replace("lead: carol", "lead: karol"))
     assert main(["config", "check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:{line_of(EXAMPLE, 'lead: carol')}: teams.network.lead: unknown person 'karol'" in err
+    assert (
+        f"{bad}:{line_of(EXAMPLE, 'lead: carol')}: teams.network.lead: unknown person 'karol'"
+        in err
+    )

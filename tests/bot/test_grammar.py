@@ -8,14 +8,19 @@ from bot.grammar import COMMANDS, UsageError, help_text, parse, parse_argv, toke
 
 
 def test_quoted_title_and_flags():
-    inv = parse('/incident new "VPN drops every 10 min" --service vpn --impact high --urgency medium')
+    inv = parse(
+        '/incident new "VPN drops every 10 min" --service vpn --impact high --urgency medium'
+    )
     assert (inv.command, inv.subcommand) == ("incident", "new")
     assert inv.args == {"title": "VPN drops every 10 min"}
     assert inv.flags == {"service": "vpn", "impact": "high", "urgency": "medium"}
 
 
 def test_unquoted_words_become_the_rest_argument():
-    assert parse("incident note INC-4 called the user back").args == {"id": "INC-4", "text": "called the user back"}
+    assert parse("incident note INC-4 called the user back").args == {
+        "id": "INC-4",
+        "text": "called the user back",
+    }
 
 
 def test_flag_with_equals_and_smart_quotes():
@@ -80,8 +85,27 @@ def test_the_parser_never_crashes_on_any_text(text):
         assert inv.command in COMMANDS
 
 
-words = st.sampled_from(["/incident", "incident", "/desk", "new", "claim", "list", "note", "--mine",
-                         "--impact", "high", "--service", "INC-1", '"', "\u201c", "--", "-x", "help"])
+words = st.sampled_from(
+    [
+        "/incident",
+        "incident",
+        "/desk",
+        "new",
+        "claim",
+        "list",
+        "note",
+        "--mine",
+        "--impact",
+        "high",
+        "--service",
+        "INC-1",
+        '"',
+        "\u201c",
+        "--",
+        "-x",
+        "help",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -28,8 +28,13 @@ class FlakyTerminal(io.StringIO):
 
 
 def delivery(desk, out) -> OutboxDelivery:
-    return OutboxDelivery(database=desk.runtime.database, policy=desk.runtime.policy,
-                          clock=desk.clock, platform="console", sender=ConsoleSender(out))
+    return OutboxDelivery(
+        database=desk.runtime.database,
+        policy=desk.runtime.policy,
+        clock=desk.clock,
+        platform="console",
+        sender=ConsoleSender(out),
+    )
 
 
 def rows(desk):
@@ -42,7 +47,9 @@ def queue_three_posts(desk):
     from bot.identity import PlatformIdentity
 
     for title in ("first", "second", "third"):
-        desk.runtime.dispatcher.execute(PlatformIdentity("console", "alice"), f"/incident new {title}")
+        desk.runtime.dispatcher.execute(
+            PlatformIdentity("console", "alice"), f"/incident new {title}"
+        )
 
 
 def test_failed_deliveries_are_retried_with_backoff_and_kept_in_order(desk):
@@ -52,7 +59,11 @@ def test_failed_deliveries_are_retried_with_backoff_and_kept_in_order(desk):
     assert asyncio.run(outbox.deliver_once()) == 1  # only the oldest: the rest wait behind it
     assert asyncio.run(outbox.deliver_once()) == 0  # backing off
     first = rows(desk)[0]
-    assert (first.status, first.attempts, first.last_error) == ("pending", 1, "OSError: terminal unavailable")
+    assert (first.status, first.attempts, first.last_error) == (
+        "pending",
+        1,
+        "OSError: terminal unavailable",
+    )
     assert first.next_attempt_at == desk.clock.now() + timedelta(seconds=2)
     desk.clock.advance(timedelta(seconds=2))
     asyncio.run(outbox.deliver_once())  # second failure: waits 4 s now
@@ -104,7 +115,10 @@ def test_concurrent_workers_never_claim_the_same_message(desk):
             row.destination = f"channel-{n}"
     claims: list[list[int]] = []
     workers = [delivery(desk, io.StringIO()) for _ in range(3)]
-    threads = [threading.Thread(target=lambda w=w: claims.append([m.id for m in w.claim()])) for w in workers]
+    threads = [
+        threading.Thread(target=lambda w=w: claims.append([m.id for m in w.claim()]))
+        for w in workers
+    ]
     for t in threads:
         t.start()
     for t in threads:

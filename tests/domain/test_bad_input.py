@@ -9,8 +9,10 @@ from domain.records import IncidentRecord, OutboxMessage, TimelineEntry
 def snapshot(desk):
     with desk.runtime.database.transaction() as session:
         return (
-            [(i.id, i.title, i.state, i.assignee, i.assignment_group, i.updated_at)
-             for i in session.scalars(select(IncidentRecord).order_by(IncidentRecord.id))],
+            [
+                (i.id, i.title, i.state, i.assignee, i.assignment_group, i.updated_at)
+                for i in session.scalars(select(IncidentRecord).order_by(IncidentRecord.id))
+            ],
             len(list(session.scalars(select(TimelineEntry)))),
             len(list(session.scalars(select(OutboxMessage)))),
         )
@@ -27,24 +29,55 @@ def opened(desk):
     ("user", "command", "reply"),
     [
         ("alice", "/incident claim INC-1", "Only service-desk agents can claim incidents."),
-        ("alice", '/incident resolve INC-1 "fixed it myself"', "Only service-desk agents can resolve incidents."),
-        ("alice", '/incident hold INC-1 "brb"', "Only service-desk agents can put incidents on hold."),
+        (
+            "alice",
+            '/incident resolve INC-1 "fixed it myself"',
+            "Only service-desk agents can resolve incidents.",
+        ),
+        (
+            "alice",
+            '/incident hold INC-1 "brb"',
+            "Only service-desk agents can put incidents on hold.",
+        ),
         ("alice", "/incident assign INC-1 bob", "Only service-desk agents can assign incidents."),
         ("alice", "/incident list --team network", "Only agents can list a team's queue."),
         ("bob", "/incident claim INC-99", "There is no incident INC-99."),
-        ("bob", "/incident claim banana", "'banana' is not an incident number; use the form INC-42."),
+        (
+            "bob",
+            "/incident claim banana",
+            "'banana' is not an incident number; use the form INC-42.",
+        ),
         ("bob", "/incident assign INC-1 nobody", "I don't know anyone called 'nobody'."),
-        ("bob", "/incident assign INC-1 alice", "alice is not an agent, so incidents cannot be assigned to them."),
+        (
+            "bob",
+            "/incident assign INC-1 alice",
+            "alice is not an agent, so incidents cannot be assigned to them.",
+        ),
         ("bob", "/incident close INC-1", "INC-1 is new, so it cannot be closed."),
         ("bob", "/incident resume INC-1", "INC-1 is new, so it cannot be resumed."),
         ("bob", "/incident hold INC-1 waiting", "INC-1 is new, so it cannot be put on hold."),
-        ("alice", '/incident new "x" --service vpm', "There is no service 'vpm'. Known services: email, laptop, vpn, wifi."),
-        ("alice", '/incident new "x" --service vpn --category printers',
-         "'printers' is not a category of vpn; choose one of: connectivity, authentication, performance."),
-        ("alice", "/incident new    ", "Missing TITLE.\nUsage: /incident new TITLE… [--service NAME] [--category NAME] "
-         "[--impact high|medium|low] [--urgency high|medium|low] [--description TEXT]"),
+        (
+            "alice",
+            '/incident new "x" --service vpm',
+            "There is no service 'vpm'. Known services: email, laptop, vpn, wifi.",
+        ),
+        (
+            "alice",
+            '/incident new "x" --service vpn --category printers',
+            "'printers' is not a category of vpn; choose one of: connectivity, authentication, performance.",
+        ),
+        (
+            "alice",
+            "/incident new    ",
+            "Missing TITLE.\nUsage: /incident new TITLE… [--service NAME] [--category NAME] "
+            "[--impact high|medium|low] [--urgency high|medium|low] [--description TEXT]",
+        ),
         ("alice", '/incident new "unterminated', 'A quote (") is not closed: add the closing ".'),
-        ("alice", "/incident list --state broken", "Unknown state 'broken'; use one of: new, assigned, in_progress, on_hold, resolved, closed, cancelled."),
+        (
+            "alice",
+            "/incident list --state broken",
+            "Unknown state 'broken'; use one of: new, assigned, in_progress, on_hold, resolved, closed, cancelled.",
+        ),
     ],
 )
 def test_refusals_and_mistakes_change_nothing(opened, user, command, reply):
@@ -57,8 +90,10 @@ def test_refusals_and_mistakes_change_nothing(opened, user, command, reply):
 def test_a_ten_thousand_character_title_is_refused(opened):
     before = snapshot(opened)
     reply = opened.say("alice", f'/incident new "{"x" * 10_000}"')
-    assert reply == ("A title can be at most 200 characters (this one has 10000); "
-                     "put the details in --description.")
+    assert reply == (
+        "A title can be at most 200 characters (this one has 10000); "
+        "put the details in --description."
+    )
     assert snapshot(opened) == before
 
 

@@ -19,8 +19,10 @@ def test_unanswered_incident_warns_then_breaches_and_escalates_to_the_lead(desk)
         "and nobody has claimed it."
     ]
     breach = desk.advance(minutes=8)
-    assert ('[#major-incidents] SLA BREACHED: INC-1 [P2] "VPN down for sales" missed its time to respond. '
-            "Queue network, assignee nobody; escalated to @carol.") in breach
+    assert (
+        '[#major-incidents] SLA BREACHED: INC-1 [P2] "VPN down for sales" missed its time to respond. '
+        "Queue network, assignee nobody; escalated to @carol."
+    ) in breach
     assert any(p.startswith("[DM @carol] SLA BREACHED: INC-1") for p in breach)
     # Nobody owns it, so it goes back in front of the whole desk.
     assert any(p.startswith("[#service-desk] INC-1") and "back to triage" in p for p in breach)
@@ -36,10 +38,16 @@ def test_a_claimed_incident_stops_the_respond_clock(desk):
     desk.posts()
     assert desk.advance(minutes=30) == []
     warning = desk.advance(hours=6)  # resolve warning at 6h of 8h
-    assert any(p.startswith("[DM @erin] SLA warning: INC-1") and "time to resolve" in p for p in warning)
+    assert any(
+        p.startswith("[DM @erin] SLA warning: INC-1") and "time to resolve" in p for p in warning
+    )
     breach = desk.advance(hours=2)
-    assert any(p.startswith("[#major-incidents] SLA BREACHED") and "time to resolve" in p and "assignee @erin" in p
-               for p in breach)
+    assert any(
+        p.startswith("[#major-incidents] SLA BREACHED")
+        and "time to resolve" in p
+        and "assignee @erin" in p
+        for p in breach
+    )
     assert not any("back to triage" in p for p in breach)
 
 
@@ -90,7 +98,10 @@ def test_a_timer_fires_once_however_many_workers_run(database_url, example_confi
     desk.clock.advance(timedelta(hours=5))
     workers = [DeskHarness.start(database_url, example_config, clock=desk.clock) for _ in range(3)]
     counts: list[int] = []
-    threads = [threading.Thread(target=lambda w=w: counts.append(w.runtime.timers.run_due())) for w in workers]
+    threads = [
+        threading.Thread(target=lambda w=w: counts.append(w.runtime.timers.run_due()))
+        for w in workers
+    ]
     for t in threads:
         t.start()
     for t in threads:

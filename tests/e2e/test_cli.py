@@ -30,8 +30,15 @@ SESSION = """\
 def run_deskbot(args, cwd, *, stdin="", env=None, timeout=60):
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     environment.update(env or {})
-    return subprocess.run([DESKBOT, *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env=environment, timeout=timeout)
+    return subprocess.run(
+        [DESKBOT, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def test_a_piped_console_session_works_an_incident_from_start_to_finish(workdir)
     assert "INC-1 is on hold; its SLA clocks are paused." in out
     assert "[DM @alice] Your incident INC-1 is on hold: waiting for alice to test from home" in out
     assert "INC-1 is back in progress" in out
-    assert "[DM @alice] Your incident INC-1 \"VPN drops every 10 min\" is resolved" in out
+    assert '[DM @alice] Your incident INC-1 "VPN drops every 10 min" is resolved' in out
     assert "alice> /incident close INC-1\nINC-1 is closed. Thank you!" in out
     assert "/incident has no subcommand 'clam'. Did you mean claim?" in out
     assert "State: Closed" in out
@@ -62,12 +69,26 @@ def test_a_piped_console_session_works_an_incident_from_start_to_finish(workdir)
 
 def test_the_console_uses_a_sqlite_file_in_the_working_directory_by_default(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result = subprocess.run([DESKBOT, "console"], input='/incident new "first"\n', capture_output=True,
-                            text=True, cwd=tmp_path, env=env, timeout=60)
+    result = subprocess.run(
+        [DESKBOT, "console"],
+        input='/incident new "first"\n',
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "deskbot.db").exists()
-    again = subprocess.run([DESKBOT, "console"], input="/incident list\n", capture_output=True,
-                           text=True, cwd=tmp_path, env=env, timeout=60)
+    again = subprocess.run(
+        [DESKBOT, "console"],
+        input="/incident list\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert "INC-1 [P3] first" in again.stdout
 
 
@@ -114,8 +135,15 @@ def test_run_without_credentials_serves_health_and_runs_the_console(workdir):
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     environment.update(env, PORT=str(port))
-    process = subprocess.Popen([DESKBOT, "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=cwd, env=environment)
+    process = subprocess.Popen(
+        [DESKBOT, "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env=environment,
+    )
     try:
         deadline = time.monotonic() + 30
         status = None
@@ -127,7 +155,9 @@ def test_run_without_credentials_serves_health_and_runs_the_console(workdir):
                 time.sleep(0.1)
         assert (status, body) == (200, "ok")
         assert _get(f"http://127.0.0.1:{port}/readyz") == (200, '{"database":"ok"}')
-        out, err = process.communicate('/incident new "Laptop will not boot" --service laptop\n', timeout=30)
+        out, err = process.communicate(
+            '/incident new "Laptop will not boot" --service laptop\n', timeout=30
+        )
     finally:
         if process.poll() is None:
             process.kill()
