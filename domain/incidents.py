@@ -122,9 +122,9 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     if teams and incident.assignment_group not in {t.name for t in teams}:
         incident.assignment_group = teams[0].name
     incident.state = "in_progress"
-    _first_response(ctx, incident)
     text = f"Claimed by {actor.name}" + (f" (was {previous})" if previous else "")
     record_event(ctx, incident, actor, "claimed", text)
+    _first_response(ctx, incident)
     announce_change(ctx, incident, f"claimed by @{actor.name}")
     if actor.name != incident.reporter:
         notify_person(ctx, incident.reporter, "incident_claimed", incident=incident, by=actor.name)
@@ -180,8 +180,8 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     if teams and incident.assignment_group not in {t.name for t in teams}:
         incident.assignment_group = teams[0].name
     incident.state = "assigned"
-    _first_response(ctx, incident)
     record_event(ctx, incident, actor, "assigned", f"Assigned to {person.name}")
+    _first_response(ctx, incident)
     announce_change(ctx, incident, f"assigned to @{person.name} by @{actor.name}")
     if person.name != actor.name:
         notify_person(ctx, person.name, "incident_assigned", incident=incident, by=actor.name)
@@ -382,6 +382,8 @@ def _cancel_timers(ctx, incident, kinds) -> None:
 
 
 def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
+    # Call after the incident's other changes: cancelling timers flushes the session,
+    # and one flush writes the incident in one UPDATE.
     if incident.first_response_at is None:
         incident.first_response_at = ctx.clock.now()
         sla.cancel_sla(ctx, incident, "respond")

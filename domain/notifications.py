@@ -62,14 +62,12 @@ def notify_person(
     """Queue a direct message to a person on every platform where we can reach them."""
     if not person:
         return 0
-    record = ctx.session.scalar(select(PersonRecord).where(PersonRecord.name == person))
-    if record is None:
-        return 0
-    platforms = [
-        p
-        for p in ctx.platforms
-        if p == "console" or getattr(record, PLATFORM_ID_FIELDS.get(p, ""), None)
-    ]
+    chat = [p for p in ctx.platforms if p != "console"]
+    platforms = ["console"] if "console" in ctx.platforms else []
+    if chat:  # only chat platforms need the person's ids, so only they cost a query
+        record = ctx.session.scalar(select(PersonRecord).where(PersonRecord.name == person))
+        if record is not None:
+            platforms += [p for p in chat if getattr(record, PLATFORM_ID_FIELDS.get(p, ""), None)]
     return _queue(ctx, platforms, "dm", person, kind, incident, context)
 
 

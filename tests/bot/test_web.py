@@ -1,29 +1,43 @@
-"""Health and readiness endpoints."""
+"""Health and readiness endpoints, over real HTTP."""
 
-from starlette.testclient import TestClient
+import json
+import urllib.error
+import urllib.request
 
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import build_web_app
+from tests.fakes.asgi_server import UvicornThread
 
 
-def test_healthz_and_readyz(database_url, example_config, tmp_path):
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def serve(database_url, config):
     runtime = Runtime(
-        Settings(database_url=database_url, config_path=None),
-        example_config,
-        platforms=("console",),
+        Settings(database_url=database_url, config_path=None), config, platforms=("console",)
     )
-    client = TestClient(build_web_app(runtime))
-    assert client.get("/healthz").text == "ok"
-    assert client.get("/readyz").json() == {"database": "ok"}
+    return runtime, UvicornThread(build_web_app(runtime))
+
+
+def test_healthz_and_readyz(database_url, example_config):
+    runtime, server = serve(database_url, example_config)
+    with server:
+        assert get(f"{server.url}/healthz") == (200, "ok")
+        status, body = get(f"{server.url}/readyz")
     runtime.close()
+    assert (status, json.loads(body)) == (200, {"database": "ok"})
 
 
 def test_readyz_says_when_the_database_is_unreachable(example_config, tmp_path):
-    url = f"sqlite:///{tmp_path / 'missing-dir' / 'deskbot.db'}"
-    runtime = Runtime(
-        Settings(database_url=url, config_path=None), example_config, platforms=("console",)
-    )
-    response = TestClient(build_web_app(runtime)).get("/readyz")
-    assert (response.status_code, response.json()) == (503, {"database": "unreachable"})
+    runtime, server = serve(f"sqlite:///{tmp_path / 'missing-dir' / 'deskbot.db'}", example_config)
+    with server:
+        assert get(f"{server.url}/healthz") == (200, "ok")
+        status, body = get(f"{server.url}/readyz")
     runtime.close()
+    assert (status, json.loads(body)) == (503, {"database": "unreachable"})
