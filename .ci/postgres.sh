@@ -13,8 +13,9 @@ bindir() {
 
 case "${1:-start}" in
   start)
-    if [ ! -d /usr/lib/postgresql ]; then
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2; then
+      [ -d /usr/lib/postgresql ] || { echo "could not install PostgreSQL" >&2; exit 1; }
+      echo "apt-get failed; using the PostgreSQL already installed" >&2
     fi
     BIN=$(bindir)
     id postgres >/dev/null 2>&1 || useradd --system --home "$PGROOT" postgres

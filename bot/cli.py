@@ -141,14 +141,7 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
             file=sys.stderr,
         )
         return 2
-    if loaded.is_example:
-        session.write(
-            "No deskbot.yaml here, so this is the example company "
-            "(examples/deskbot.yaml): alice is an employee, bob an agent, carol leads network."
-        )
-    session.write(
-        f"deskbot console — you are {session.user}. Type /desk help, or :help for console commands."
-    )
+    greet(session, loaded, "")
     try:
         await session.run(sys.stdin, echo=not interactive, prompt=interactive)
     finally:
@@ -189,9 +182,7 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
 
         print(CONNECT_HINT)
         session = ConsoleSession(runtime, sys.stdout)
-        session.write(
-            f"deskbot console — you are {session.user}; the web server is on port {settings.port}."
-        )
+        greet(session, loaded, f" The web server is on port {settings.port}.")
         interactive = sys.stdin.isatty()
         tasks.append(asyncio.create_task(_console_then_stop(session, stop, interactive)))
     try:
@@ -201,6 +192,19 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
         runtime.close()
     return 0
+
+
+def greet(session, loaded, extra: str) -> None:
+    """The console's first lines: which company this is and who you are."""
+    if loaded.is_example:
+        session.write(
+            "No deskbot.yaml here, so this is the example company (examples/deskbot.yaml): "
+            "alice is an employee, bob an agent, carol leads network."
+        )
+    session.write(
+        f"deskbot console — you are {session.user}. "
+        f"Type /desk help, or :help for console commands.{extra}"
+    )
 
 
 async def _console_then_stop(session, stop: asyncio.Event, interactive: bool) -> None:

@@ -25,7 +25,8 @@ class ConsoleSession:
     def __init__(self, runtime: Runtime, out: TextIO, user: str | None = None) -> None:
         self.runtime = runtime
         self.out = out
-        self.delivery = runtime.add_sender("console", ConsoleSender(out))
+        self.sender = ConsoleSender(out)
+        self.delivery = runtime.add_sender("console", self.sender)
         self.user = user or self._default_user()
 
     def _default_user(self) -> str:
@@ -49,8 +50,9 @@ class ConsoleSession:
         if line.startswith(":"):
             return self._meta(line)
         identity = PlatformIdentity("console", self.user)
-        reply = await asyncio.to_thread(self.runtime.dispatcher.execute, identity, line)
-        self.write(reply.text)
+        async with self.sender.turn:
+            reply = await asyncio.to_thread(self.runtime.dispatcher.execute, identity, line)
+            self.write(reply.text)
         await self.flush()
         return True
 
