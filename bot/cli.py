@@ -14,7 +14,7 @@ from bot.config import ConfigError, load_config
 from bot.db import Database
 from bot.runtime import Runtime, load_desk_config
 from bot.settings import Settings
-from bot.web import build_web_app, serve
+from bot.web import build_web_app, listen, serve
 
 log = logging.getLogger("deskbot")
 
@@ -151,7 +151,9 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
 
 async def run_services(settings: Settings, loaded, command: str) -> int:
     """run / serve / worker / discord: the long-running process roles."""
-    platforms = settings.chat_platforms or ("console",)
+    # Console rows are only written when this very process shows a console.
+    console = command == "run" and not settings.chat_platforms
+    platforms = ("console",) if console else settings.chat_platforms
     runtime = Runtime(settings, loaded.config, platforms=platforms)
     await asyncio.to_thread(runtime.prepare)
     stop = asyncio.Event()
@@ -166,9 +168,14 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
             return 2
     tasks = []
     if command in ("run", "serve"):
-        routes = [r for a in adapters for r in a.routes()]
-        app = build_web_app(runtime, routes)
-        tasks.append(asyncio.create_task(serve(app, settings.port, stop)))
+        try:
+            sock = listen(settings.port)
+        except OSError as exc:
+            print(f"deskbot: {exc}; set PORT to a free port.", file=sys.stderr)
+            runtime.close()
+            return 2
+        app = build_web_app(runtime, [r for a in adapters for r in a.routes()])
+        tasks.append(asyncio.create_task(serve(app, sock, stop)))
     if command in ("run", "worker"):
         for adapter in adapters:
             runtime.add_sender(adapter.platform, adapter.sender())
@@ -185,13 +192,31 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         greet(session, loaded, f" The web server is on port {settings.port}.")
         interactive = sys.stdin.isatty()
         tasks.append(asyncio.create_task(_console_then_stop(session, stop, interactive)))
+    failures: list[BaseException] = []
+    for task in tasks:
+        task.add_done_callback(lambda t: _stop_on_failure(t, stop, failures))
     try:
         await stop.wait()
     finally:
         stop.set()
+        await asyncio.wait(tasks, timeout=10)
+        for task in tasks:
+            task.cancel()  # e.g. a console still waiting for a line of input
         await asyncio.gather(*tasks, return_exceptions=True)
         runtime.close()
-    return 0
+    for failure in failures:
+        print(f"deskbot: stopped because a part failed: {failure!r}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _stop_on_failure(task: asyncio.Task, stop: asyncio.Event, failures: list) -> None:
+    """One failed part (web server, worker, adapter) stops the process instead of hanging."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        failures.append(error)
+        stop.set()
 
 
 def greet(session, loaded, extra: str) -> None:

@@ -68,5 +68,6 @@ def has_template(kind: str, flavour: str) -> bool:
 
 def _with_mention(template, mention):
     env = _env.overlay()
-    env.filters["mention"] = lambda name: mention(name) if name else "nobody"
+    # An overlay shares its parent's filters dict: replace it, or every later render mentions this way.
+    env.filters = {**_env.filters, "mention": lambda name: mention(name) if name else "nobody"}
     return env.get_template(template.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 import uvicorn
 from starlette.applications import Starlette
@@ -28,15 +29,28 @@ def build_web_app(runtime, extra_routes: list[BaseRoute] | None = None) -> Starl
     return Starlette(routes=routes + list(extra_routes or []))
 
 
-async def serve(app: Starlette, port: int, stop: asyncio.Event, host: str = "0.0.0.0") -> None:
-    """Serve `app` in this event loop until `stop` is set."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    )
+def listen(port: int, host: str = "0.0.0.0") -> socket.socket:
+    """Bind the HTTP port now, so a taken port is a clear error before anything starts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"the web server cannot listen on port {port}: {exc.strerror}") from None
+    return sock
+
+
+async def serve(app: Starlette, sock: socket.socket, stop: asyncio.Event) -> None:
+    """Serve `app` on the bound socket in this event loop until `stop` is set."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     server.capture_signals = contextlib.nullcontext  # the CLI owns SIGINT/SIGTERM
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
-    await task
-    stopper.cancel()
+    try:
+        await task
+    finally:
+        stopper.cancel()
+        sock.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import TextIO
 
 from sqlalchemy import select
@@ -86,7 +87,7 @@ class ConsoleSession:
             if prompt:
                 self.out.write(f"{self.user}> ")
                 self.out.flush()
-            line = await asyncio.to_thread(stream.readline)
+            line = await _read_line(stream)
             if not line:
                 if prompt:
                     self.write("")
@@ -95,3 +96,29 @@ class ConsoleSession:
                 self.write(f"{self.user}> {line.strip()}")
             if not await self.handle_line(line):
                 return
+
+
+async def _read_line(stream: TextIO) -> str:
+    """Read a line without blocking the event loop; a daemon thread, so exit never waits on it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = stream.readline()
+        except Exception as exc:  # a closed or broken terminal ends the session
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, future, line, None)
+
+    threading.Thread(target=read, daemon=True, name="console-input").start()
+    return await future
+
+
+def _settle(future: asyncio.Future, line: str | None, error: Exception | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(line)

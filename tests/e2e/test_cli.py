@@ -165,3 +165,15 @@ def test_run_without_credentials_serves_health_and_runs_the_console(workdir):
     assert "No Slack or Discord credentials are set" in out
     assert 'Opened INC-1 [P3] "Laptop will not boot", queued for service-desk.' in out
     assert "[#service-desk] INC-1 [P3] Laptop will not boot" in out
+
+
+def test_run_says_so_when_its_port_is_taken(workdir):
+    cwd, env = workdir
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_deskbot(["run"], cwd, stdin="/desk whoami\n", env={**env, "PORT": str(port)})
+    assert result.returncode == 2
+    assert f"the web server cannot listen on port {port}" in result.stderr
+    assert "You are alice" not in result.stdout
