@@ -120,3 +120,13 @@ def test_the_parser_never_crashes_on_near_miss_commands(argv):
 def test_very_long_input_is_refused_politely():
     with pytest.raises(UsageError, match="too long"):
         tokenize("x" * 50_000)
+
+
+def test_the_command_reference_lists_every_usage_line():
+    from pathlib import Path
+
+    reference = (Path(__file__).parents[2] / "docs" / "commands.md").read_text()
+    for command in COMMANDS.values():
+        for sub in command.subcommands.values():
+            usage = sub.usage(command.name).replace("|", "\\|")  # escaped inside tables
+            assert f"`{usage}`" in reference, usage
