@@ -116,3 +116,21 @@ def test_a_timer_fires_once_however_many_workers_run(database_url, example_confi
     for w in workers:
         w.close()
     desk.close()
+
+
+def test_resolving_from_hold_then_reopening_keeps_the_clock_honest(desk):
+    desk.say("alice", NEW_P2)
+    desk.say("erin", "/incident claim INC-1")
+    desk.advance(hours=2)
+    desk.say("erin", '/incident hold INC-1 "waiting for a part"')
+    desk.advance(hours=10)
+    desk.say("erin", '/incident resolve INC-1 "part fitted"')
+    desk.posts()
+    assert desk.advance(hours=20) == []  # resolved time does not count either
+    desk.say("alice", '/incident reopen INC-1 "still drops"')
+    desk.posts()
+    assert desk.advance(hours=3, minutes=59) == []  # 2h + 3h59m of the 6h warning
+    assert any("SLA warning" in p and "time to resolve" in p for p in desk.advance(minutes=2))
+    with desk.runtime.database.transaction() as session:
+        pending = session.scalars(select(Timer).where(Timer.state == "pending")).all()
+    assert sorted(t.kind for t in pending) == ["resolve_breach"]
