@@ -1,0 +1,134 @@
+"""Buttons and the modals behind them: Claim, Resume, Close at once; Resolve, Hold, Reopen by form."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.asker import Asker
+from adapters.slack.commands import open_new_incident_form
+from adapters.slack.desk import SlackDesk
+from adapters.slack.home import NEW_INCIDENT_BUTTON
+from adapters.slack.modals import (
+    MAX_TEXT,
+    MAX_TITLE,
+    NEW_INCIDENT,
+    REASON,
+    REASON_FORMS,
+    field_problem,
+    metadata,
+    reason_modal,
+    submitted,
+)
+
+DIRECT = re.compile(r"^incident_(claim|resume|close)$")
+BY_FORM = re.compile(r"^incident_(resolve|hold|reopen)$")
+# Forms only agents may submit: checked before opening, so nobody fills in a form in vain.
+AGENTS_ONLY = {"resolve": "resolve incidents", "hold": "put incidents on hold"}
+
+
+def asker_of(body: dict[str, Any]) -> Asker:
+    """Where a button was pressed: a message in a channel or DM, or the App Home tab."""
+    user = body["user"]["id"]
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        return Asker(user, home=(body.get("view") or {}).get("type") == "home")
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    return Asker(user, channel, body.get("response_url"))
+
+
+def register(app: AsyncApp, desk: SlackDesk) -> None:
+    """Listen for the incident buttons and the submissions of their modals."""
+
+    @app.action(DIRECT)
+    async def on_direct(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        asker = asker_of(body)
+        verb = DIRECT.match(action["action_id"]).group(1)
+        desk.spawn(desk.execute(asker, argv=["incident", verb, action.get("value", "")]), asker)
+
+    @app.action(BY_FORM)
+    async def on_form_button(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        asker = asker_of(body)
+        verb = BY_FORM.match(action["action_id"]).group(1)
+        desk.spawn(
+            open_reason_form(desk, asker, verb, action.get("value", ""), body["trigger_id"]), asker
+        )
+
+    @app.action(NEW_INCIDENT_BUTTON)
+    async def on_new_button(ack, body: dict[str, Any]) -> None:
+        await ack()
+        asker = asker_of(body)
+        desk.spawn(open_new_incident_form(desk, asker, body.get("trigger_id")), asker)
+
+    @app.view(NEW_INCIDENT)
+    async def on_new_incident(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = submitted(view)
+        errors = {
+            block: problem
+            for block, problem in {
+                "title": field_problem(
+                    values.get("title"), "A title", required=True, limit=MAX_TITLE
+                ),
+                "description": field_problem(
+                    values.get("description"), "The details", required=False, limit=MAX_TEXT
+                ),
+            }.items()
+            if problem
+        }
+        if errors:  # shown under the fields; the modal stays open
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        asker = Asker.from_metadata(metadata(view).get("asker") or {}, body["user"]["id"])
+        argv = ["incident", "new", values["title"]]
+        for flag in ("service", "impact", "urgency", "description"):
+            if values.get(flag):
+                argv += [f"--{flag}", values[flag]]
+        desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
+
+    @app.view(REASON)
+    async def on_reason(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        data = metadata(view)
+        verb, key = data.get("action"), str(data.get("key", ""))
+        if verb not in REASON_FORMS:
+            await ack()
+            return
+        reason = submitted(view).get("reason")
+        problem = field_problem(
+            reason, "A reason", required=REASON_FORMS[verb].required, limit=MAX_TEXT
+        )
+        if problem:
+            await ack(response_action="errors", errors={"reason": problem})
+            return
+        await ack()
+        asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
+        argv = ["incident", verb, key] + ([reason] if reason else [])
+        desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
+
+
+async def open_reason_form(
+    desk: SlackDesk, asker: Asker, verb: str, key: str, trigger_id: str
+) -> None:
+    """Open the Resolve / Hold / Reopen form, or refuse at once if the asker may not use it."""
+    if verb in AGENTS_ONLY:
+        identity = await desk.identity(asker)
+        if identity is None:
+            return
+        actor = await asyncio.to_thread(desk.dispatcher.actor, identity)
+        if not actor.is_agent:
+            await desk.replies.tell(asker, f"Only service-desk agents can {AGENTS_ONLY[verb]}.")
+            return
+    await desk.client.views_open(trigger_id=trigger_id, view=reason_modal(verb, key, asker))
+
+
+async def _once(desk: SlackDesk, key: str, work) -> None:
+    """Act on a submission once, even if it arrives twice (a double click on Submit)."""
+    if await desk.first_time(key):
+        await work
+    else:
+        work.close()

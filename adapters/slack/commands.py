@@ -1,0 +1,61 @@
+"""Slash commands: /incident, /desk and every later command, through the shared grammar."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.asker import Asker
+from adapters.slack.desk import SlackDesk
+from adapters.slack.errors import slack_error
+from adapters.slack.modals import new_incident_modal
+from adapters.slack.mrkdwn import command_text
+
+# Any command the app is installed with: the grammar decides what it means.
+ANY_COMMAND = re.compile(r"^/[\w-]+$")
+
+
+def register(app: AsyncApp, desk: SlackDesk) -> None:
+    """Listen for slash commands: acknowledge at once, then run the command."""
+
+    @app.command(ANY_COMMAND)
+    async def on_command(ack, command: dict[str, Any]) -> None:
+        await ack()
+        asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
+        desk.spawn(run_command(desk, command, asker), asker)
+
+
+async def run_command(desk: SlackDesk, command: dict[str, Any], asker: Asker) -> None:
+    """Run one slash command and show the asker its reply (ephemeral unless public)."""
+    name = command["command"].lstrip("/").lower()
+    text = command_text(command.get("text") or "").strip()
+    if name == "incident" and text.lower() == "new":
+        await open_new_incident_form(desk, asker, command.get("trigger_id"))
+        return
+    if not text:  # a bare command asks what it can do
+        line = "desk help" if name == "desk" else f"desk help {name}"
+    else:
+        line = f"{name} {text}"
+    await desk.execute(asker, text=line, username=command.get("user_name"))
+
+
+async def open_new_incident_form(desk: SlackDesk, asker: Asker, trigger_id: str | None) -> None:
+    """Open the new-incident modal (the trigger is only valid for three seconds)."""
+    if not trigger_id:
+        await desk.replies.tell(
+            asker, 'Describe it in words: /incident new "VPN drops every 10 minutes"'
+        )
+        return
+    try:
+        await desk.client.views_open(
+            trigger_id=trigger_id, view=new_incident_modal(desk.policy, asker)
+        )
+    except SlackApiError as exc:
+        await desk.replies.tell(
+            asker,
+            f"I couldn't open the form ({slack_error(exc) or 'Slack error'}). "
+            'Type it instead: /incident new "VPN drops" --service vpn',
+        )

@@ -1,0 +1,193 @@
+"""DM intake: an employee writes in their own words, the bot offers to open an incident.
+
+The offer is a reply in the thread of their message; once an incident is opened from it,
+that thread is where they hear about it (see threads.py), and what they write there
+becomes a note on the incident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.asker import Asker
+from adapters.slack.desk import SlackDesk
+from adapters.slack.mrkdwn import escape, plain
+from adapters.slack.threads import incident_of_dm_thread, remember_dm_thread
+
+OPEN = "intake_open"
+DISMISS = "intake_dismiss"
+TITLE_LENGTH = 100
+VALUE_LIMIT = 1900  # a button value holds at most 2000 characters
+
+
+def summarize(text: str) -> tuple[str, str]:
+    """(title, description) from what someone wrote: the first line, and all of it if longer."""
+    words = " ".join(text.split())
+    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    title = (
+        first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    )
+    title = title.lstrip("-").strip() or "Help needed"  # "--x" would read as an option
+    return title, (text.strip() if words != title else "")
+
+
+def offer_blocks(text: str, root_ts: str) -> list[dict[str, Any]]:
+    """The offer: the words quoted back, with Open an incident / No thanks."""
+    title, _ = summarize(text)
+    value = json.dumps({"ts": root_ts, "text": text[:VALUE_LIMIT]})
+    return [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"Sorry to hear that. Shall I open an incident for you?\n>{escape(title)}",
+            },
+        },
+        {
+            "type": "actions",
+            "block_id": "intake",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": OPEN,
+                    "style": "primary",
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Open an incident"},
+                },
+                {
+                    "type": "button",
+                    "action_id": DISMISS,
+                    "value": root_ts,
+                    "text": {"type": "plain_text", "text": "No thanks"},
+                },
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "Type /desk help to see everything I can do."}],
+        },
+    ]
+
+
+def register(app: AsyncApp, desk: SlackDesk) -> None:
+    """Listen for DMs to the bot and for presses on the offer's buttons."""
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        desk.spawn(handle_dm(desk, event, body.get("event_id")), Asker(event.get("user", "")))
+
+    @app.action(OPEN)
+    async def on_open(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        asker = Asker(body["user"]["id"], _channel(body), body.get("response_url"))
+        desk.spawn(
+            open_from_offer(desk, asker, action.get("value", "{}"), _message_ts(body)), asker
+        )
+
+    @app.action(DISMISS)
+    async def on_dismiss(ack, body: dict[str, Any]) -> None:
+        await ack()
+        channel, ts = _channel(body), _message_ts(body)
+        if channel and ts:
+            text = "OK, I won't open anything. Message me any time something breaks."
+            desk.spawn(
+                desk.client.chat_update(channel=channel, ts=ts, text=text, blocks=[_section(text)])
+            )
+
+
+async def handle_dm(desk: SlackDesk, event: dict[str, Any], event_id: str | None) -> None:
+    """A message in the bot's DM: a note on the thread's incident, or an offer to open one."""
+    if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+        return
+    if event.get("subtype") not in (None, "file_share"):  # edits, deletions, joins…
+        return
+    text = plain(event.get("text") or "").strip()
+    if not text:
+        return
+    if event_id and not await desk.first_time(event_id):
+        return  # Slack redelivered an event we already acted on
+    channel, thread_ts = event["channel"], event.get("thread_ts")
+    asker = Asker(event["user"])
+    if thread_ts and await _note_on_thread(desk, asker, channel, thread_ts, text):
+        return
+    root = thread_ts or event["ts"]
+    await desk.client.chat_postMessage(
+        channel=channel,
+        thread_ts=root,
+        blocks=offer_blocks(text, root),
+        text="Shall I open an incident for you?",
+    )
+
+
+async def _note_on_thread(
+    desk: SlackDesk, asker: Asker, channel: str, thread_ts: str, text: str
+) -> bool:
+    identity = await desk.identity(asker)
+    if identity is None:
+        return True
+    actor = await asyncio.to_thread(desk.dispatcher.actor, identity)
+    incident = await asyncio.to_thread(
+        incident_of_dm_thread, desk.database, person=actor.name, ref=f"{channel}:{thread_ts}"
+    )
+    if incident is None:
+        return False
+    reply = await desk.execute(
+        asker, argv=["incident", "note", f"INC-{incident}", text], tell=False
+    )
+    if reply is not None:
+        await desk.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=escape(reply.text)
+        )
+    return True
+
+
+async def open_from_offer(desk: SlackDesk, asker: Asker, value: str, offer_ts: str | None) -> None:
+    """Open the incident the offer proposed (once, however often the button is pressed)."""
+    try:
+        offer = json.loads(value)
+        root, text = str(offer["ts"]), str(offer["text"])
+    except (ValueError, KeyError, TypeError):
+        await desk.replies.tell(asker, "That offer is broken; please send your message again.")
+        return
+    if not asker.channel_id or not await desk.first_time(f"intake:{asker.channel_id}:{root}"):
+        await desk.replies.tell(asker, "An incident was already opened from this message.")
+        return
+    title, description = summarize(text)
+    argv = ["incident", "new", title] + (["--description", description] if description else [])
+    reply = await desk.execute(asker, argv=argv, tell=False)
+    if reply is None:
+        return
+    if not reply.ok or not reply.incident:
+        await desk.replies.tell(asker, reply.text)
+        return
+    await asyncio.to_thread(
+        remember_dm_thread,
+        desk.database,
+        desk.clock,
+        incident_id=reply.incident["number"],
+        person=reply.incident["reporter"],
+        ref=f"{asker.channel_id}:{root}",
+    )
+    if offer_ts:
+        await desk.client.chat_update(
+            channel=asker.channel_id,
+            ts=offer_ts,
+            text=escape(reply.text),
+            blocks=[_section(escape(reply.text))],
+        )
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def _message_ts(body: dict[str, Any]) -> str | None:
+    return (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")

@@ -1,0 +1,179 @@
+"""Outbox delivery to Slack: cards edited in place, updates in the card's thread, paced per channel.
+
+Failures are sorted for the outbox: 429 → RetryLater(Retry-After), 5xx and network errors →
+RetryLater (the outbox backs off), errors that no retry can fix → PermanentFailure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.errors import slack_error
+from adapters.slack.mrkdwn import escape_all
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.people import SlackPeople
+from adapters.slack.threads import dm_thread
+from bot.message_refs import card_ref
+from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
+from bot.templates import has_template, render
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "this message can never be delivered as it is".
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_arguments",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "team_access_not_granted",
+        "ekm_access_denied",
+    }
+)
+# The card is gone or not ours to edit: the change is still posted, just not in place.
+CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
+class SlackSender:
+    """Delivers one outbox row through Slack's Web API; returns "channel:ts" of what it posted."""
+
+    def __init__(
+        self, *, client: AsyncWebClient, database, people: SlackPeople, pacer: ChannelPacer
+    ) -> None:
+        self.client = client
+        self.database = database
+        self.people = people
+        self.pacer = pacer
+
+    async def send(self, message: OutboundMessage) -> str | None:
+        """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
+        try:
+            if message.kind == "incident_updated" and message.incident_id is not None:
+                return await self._update_card(message)
+            return await self._post_notification(message)
+        except SlackApiError as exc:
+            raise classify(exc) from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise RetryLater(f"network error talking to Slack: {type(exc).__name__}") from exc
+
+    async def _post_notification(self, message: OutboundMessage) -> str:
+        text, blocks = await asyncio.to_thread(self._render, message, message.kind)
+        channel, thread_ts = message.address, None
+        if message.destination_kind == "dm" and message.incident_id is not None:
+            thread = await asyncio.to_thread(
+                dm_thread,
+                self.database,
+                incident_id=message.incident_id,
+                person=message.destination,
+            )
+            if thread:  # the employee reported this in a DM conversation: keep talking there
+                channel, thread_ts = thread.split(":", 1)
+        return await self._post(channel, text, blocks, thread_ts)
+
+    async def _update_card(self, message: OutboundMessage) -> str:
+        """Edit the card to show the incident as it is now, and say what changed in its thread."""
+        text, _ = await asyncio.to_thread(self._render, message, None)
+        ref = await asyncio.to_thread(card_ref, self.database, "slack", message.incident_id)
+        if ref is None:  # the card never reached Slack (e.g. Slack was added later)
+            return await self._post(message.address, text)
+        channel, ts = ref.split(":", 1)
+        card_text, card = await asyncio.to_thread(
+            self._render, message, "incident_card", "incident_opened"
+        )
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=card_text, blocks=card)
+        except SlackApiError as exc:
+            if slack_error(exc) not in CARD_GONE:
+                raise
+            log.warning(
+                "slack: card of incident %s cannot be edited (%s); posting the change alone",
+                message.incident_id,
+                slack_error(exc),
+            )
+            return await self._post(channel, text)
+        return await self._post(channel, text, None, ts)
+
+    def _render(
+        self, message: OutboundMessage, slack_kind: str | None, text_kind: str | None = None
+    ) -> tuple[str, list[dict] | None]:
+        """(fallback text, blocks or None), with user-written text escaped and <@U…> mentions."""
+        context = escape_all(message.context)
+        mention = self.people.mention
+        text = render(text_kind or message.kind, "text", mention=mention, **context)
+        blocks = None
+        if slack_kind and has_template(slack_kind, "slack"):
+            blocks = json.loads(render(slack_kind, "slack", mention=mention, **context))
+        return text, blocks
+
+    async def _post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        await self.pacer.wait_turn(channel)
+        args: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        try:
+            response = await self.client.chat_postMessage(**args)
+        except SlackApiError as exc:
+            if slack_error(exc) != "not_in_channel" or not channel.startswith("C"):
+                raise
+            # A public channel the bot was never invited to: join it (channels:join) and retry.
+            await self._join(channel)
+            response = await self.client.chat_postMessage(**args)
+        return f"{response['channel']}:{response['ts']}"
+
+    async def _join(self, channel: str) -> None:
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            log.warning(
+                "slack: not in channel %s and cannot join it (%s): invite the bot there",
+                channel,
+                slack_error(exc),
+            )
+            raise RetryLater(f"not_in_channel: invite the bot to {channel}") from exc
+
+
+def classify(exc: SlackApiError) -> Exception:
+    """Turn a Slack API error into the outbox's RetryLater or PermanentFailure."""
+    status = exc.response.status_code
+    error = slack_error(exc) or f"HTTP {status}"
+    if status == 429 or error == "ratelimited":
+        return RetryLater("rate limited by Slack", retry_after=_retry_after(exc.response.headers))
+    if status >= 500:
+        return RetryLater(f"Slack answered HTTP {status} ({error})")
+    if error in PERMANENT_ERRORS:
+        return PermanentFailure(f"Slack refused the message: {error}")
+    return RetryLater(f"Slack error: {error}")
+
+
+def _retry_after(headers: Any) -> float:
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
