@@ -11,7 +11,7 @@ from bot import grammar
 from bot.identity import PlatformIdentity, resolve_actor, resolve_person_name
 from bot.templates import render
 from domain import incident_queries as queries
-from domain import incidents
+from domain import incidents, triage
 from domain.clock import Clock
 from domain.context import Actor, DeskContext
 from domain.errors import DeskError
@@ -179,6 +179,23 @@ class Dispatcher:
             resolve_left=detail.resolve_left,
         )
         return Reply(text, incident=incident_snapshot(detail.incident))
+
+    def _incident_update(self, ctx, actor, identity, inv) -> Reply:
+        f = inv.flags
+        incident = triage.update_incident(
+            ctx,
+            actor,
+            inv.arg("id"),
+            **{
+                name: _opt(f, name)
+                for name in ("title", "description", "service", "category", "impact", "urgency")
+            },
+        )
+        return _done(
+            incident,
+            f"{incident.key} updated: now {incident.priority}, "
+            f"service {incident.service or '—'}, queue {incident.assignment_group or '—'}.",
+        )
 
     def _incident_list(self, ctx, actor, identity, inv) -> Reply:
         f = inv.flags

@@ -119,6 +119,19 @@ COMMANDS: dict[str, Command] = {
                 ),
                 _sub("show", "Show an incident with its timeline", _ID),
                 _sub(
+                    "update",
+                    "Re-categorise or re-prioritise an incident",
+                    _ID,
+                    flags=(
+                        Flag("title", "a clearer title", "TEXT"),
+                        Flag("service", "the affected service", "NAME"),
+                        Flag("category", "a category of the service", "NAME"),
+                        Flag("impact", "how many people are affected", choices=LEVEL),
+                        Flag("urgency", "how soon it hurts the business", choices=LEVEL),
+                        Flag("description", "a better description", "TEXT"),
+                    ),
+                ),
+                _sub(
                     "list",
                     "List open incidents (yours, or your team's queue)",
                     flags=(

@@ -9,7 +9,7 @@ from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from domain.notifications import notify_channel, notify_person
 from domain.people import get_person
-from domain.policy import LEVELS
+from domain.policy import LEVELS, Service
 from domain.records import IncidentRecord, TimelineEntry, Timer
 
 OPEN_STATES = ("new", "assigned", "in_progress", "on_hold")
@@ -58,28 +58,13 @@ def open_incident(
     urgency: str = "medium",
 ) -> IncidentRecord:
     """Log a new incident, prioritise it from the matrix and route it to its team."""
-    title = " ".join(title.split())
-    if not title:
-        raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(
-            f"A title can be at most {MAX_TITLE} characters (this one has {len(title)}); "
-            "put the details in --description."
-        )
-    _check_text(description, "The description")
-    impact, urgency = _level(impact, "impact"), _level(urgency, "urgency")
+    title = clean_title(title)
+    check_text(description, "The description")
+    impact, urgency = check_level(impact, "impact"), check_level(urgency, "urgency")
     group = ctx.policy.triage_team
     if service is not None:
-        found = ctx.policy.services.get(service.lower())
-        if found is None:
-            known = ", ".join(sorted(ctx.policy.services)) or "none configured"
-            raise NotFound(f"There is no service '{service[:40]}'. Known services: {known}.")
+        found = find_service(ctx, service, category)
         service, group = found.name, found.owner
-        if category is not None and found.categories and category not in found.categories:
-            raise InvalidInput(
-                f"'{category[:40]}' is not a category of {found.name}; "
-                f"choose one of: {', '.join(found.categories)}."
-            )
     now = ctx.clock.now()
     incident = IncidentRecord(
         title=title,
@@ -111,7 +96,7 @@ def open_incident(
 
 def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """An agent takes an incident for themselves and starts work on it."""
-    _require_agent(actor, "claim incidents")
+    require_agent(actor, "claim incidents")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress"), "claimed")
     if incident.assignee == actor.name and incident.state == "in_progress":
@@ -135,7 +120,7 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 
 def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> IncidentRecord:
     """Assign to a team (functional escalation) or to a person."""
-    _require_agent(actor, "assign incidents")
+    require_agent(actor, "assign incidents")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress"), "assigned")
     name = target.strip().lstrip("@").lower()
@@ -197,7 +182,7 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
     text = text.strip()
     if not text:
         raise InvalidInput("A note needs some text.")
-    _check_text(text, "A note")
+    check_text(text, "A note")
     if incident.state in ("closed", "cancelled"):
         raise InvalidTransition(f"{incident.key} is {incident.state}; open a new incident instead.")
     record_event(ctx, incident, actor, "note", text)
@@ -210,13 +195,13 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
 
 def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> IncidentRecord:
     """Put an incident on hold (waiting for the user or a supplier); SLA clocks pause."""
-    _require_agent(actor, "put incidents on hold")
+    require_agent(actor, "put incidents on hold")
     reason = reason.strip()
     if not reason:
         raise InvalidInput(
             'Say why the incident is on hold: /incident hold INC-42 "waiting for the user".'
         )
-    _check_text(reason, "The reason")
+    check_text(reason, "The reason")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("assigned", "in_progress"), "put on hold")
     incident.state, incident.hold_reason = "on_hold", reason
@@ -231,7 +216,7 @@ def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Inci
 
 def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """Take an incident off hold; SLA clocks run again from where they stopped."""
-    _require_agent(actor, "resume incidents")
+    require_agent(actor, "resume incidents")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("on_hold",), "resumed")
     incident.state, incident.hold_reason = "in_progress", None
@@ -244,13 +229,13 @@ def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 
 def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) -> IncidentRecord:
     """Record the fix; the reporter confirms (close) or it closes by itself later."""
-    _require_agent(actor, "resolve incidents")
+    require_agent(actor, "resolve incidents")
     resolution = resolution.strip()
     if not resolution:
         raise InvalidInput(
             'Say how it was fixed: /incident resolve INC-42 "restarted the VPN concentrator".'
         )
-    _check_text(resolution, "The resolution")
+    check_text(resolution, "The resolution")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress", "on_hold"), "resolved")
     if incident.state == "on_hold":
@@ -295,7 +280,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     """The fix did not hold: back to work, SLA clocks running again."""
     incident = get_incident(ctx, key, for_update=True)
     _require_reporter_or_agent(actor, incident, "reopen")
-    _check_text(reason, "The reason")
+    check_text(reason, "The reason")
     if incident.state == "closed":
         raise InvalidTransition(
             f"{incident.key} is closed; open a new incident and mention {incident.key}."
@@ -336,7 +321,7 @@ def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     """Withdraw an incident logged by mistake or no longer needed."""
     incident = get_incident(ctx, key, for_update=True)
     _require_reporter_or_agent(actor, incident, "cancel")
-    _check_text(reason, "The reason")
+    check_text(reason, "The reason")
     _require_state(incident, OPEN_STATES, "cancelled")
     incident.state, incident.closed_at = "cancelled", ctx.clock.now()
     sla.cancel_sla(ctx, incident)
@@ -406,7 +391,7 @@ def announce_change(ctx: DeskContext, incident: IncidentRecord, change: str) -> 
     )
 
 
-def _require_agent(actor: Actor, what: str) -> None:
+def require_agent(actor: Actor, what: str) -> None:
     if not actor.is_agent:
         raise PermissionDenied(f"Only service-desk agents can {what}.")
 
@@ -422,14 +407,43 @@ def _require_state(incident: IncidentRecord, allowed: tuple[str, ...], verb: str
         raise InvalidTransition(f"{incident.key} is {label}, so it cannot be {verb}.")
 
 
-def _level(value: str, what: str) -> str:
+def clean_title(title: str) -> str:
+    """A title on one line, not empty and not too long."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(
+            f"A title can be at most {MAX_TITLE} characters (this one has {len(title)}); "
+            "put the details in --description."
+        )
+    return title
+
+
+def find_service(ctx: DeskContext, name: str, category: str | None = None) -> Service:
+    """The named service, checking that the category (if any) is one of its own."""
+    found = ctx.policy.services.get(name.lower())
+    if found is None:
+        known = ", ".join(sorted(ctx.policy.services)) or "none configured"
+        raise NotFound(f"There is no service '{name[:40]}'. Known services: {known}.")
+    if category is not None and found.categories and category not in found.categories:
+        raise InvalidInput(
+            f"'{category[:40]}' is not a category of {found.name}; "
+            f"choose one of: {', '.join(found.categories)}."
+        )
+    return found
+
+
+def check_level(value: str, what: str) -> str:
+    """An impact or urgency: high, medium or low."""
     level = value.strip().lower()
     if level not in LEVELS:
         raise InvalidInput(f"{what.capitalize()} must be high, medium or low, not '{value[:40]}'.")
     return level
 
 
-def _check_text(text: str, what: str) -> None:
+def check_text(text: str, what: str) -> None:
+    """Refuse free text longer than a chat message should be."""
     if len(text) > MAX_TEXT:
         raise InvalidInput(
             f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)})."

@@ -1,0 +1,92 @@
+"""Re-categorising and re-prioritising an incident as more becomes known."""
+
+from __future__ import annotations
+
+from domain import sla
+from domain.context import Actor, DeskContext
+from domain.errors import InvalidInput, InvalidTransition
+from domain.incidents import (
+    OPEN_STATES,
+    announce_change,
+    check_level,
+    check_text,
+    clean_title,
+    find_service,
+    get_incident,
+    record_event,
+    require_agent,
+)
+from domain.notifications import notify_person
+from domain.records import IncidentRecord
+
+
+def update_incident(
+    ctx: DeskContext,
+    actor: Actor,
+    key: str,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    service: str | None = None,
+    category: str | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+) -> IncidentRecord:
+    """An agent corrects the title, service, category, impact or urgency.
+
+    A new priority re-targets the SLA clocks (time already spent still counts); a new
+    service moves an incident nobody has taken to the service owner's queue.
+    """
+    require_agent(actor, "update incidents")
+    incident = get_incident(ctx, key, for_update=True)
+    if incident.state not in OPEN_STATES:
+        raise InvalidTransition(
+            f"{incident.key} is {incident.state}; only open incidents can change."
+        )
+    changes: list[str] = []
+
+    def change(field: str, label: str, value) -> None:
+        old = getattr(incident, field)
+        if value is not None and value != old:
+            setattr(incident, field, value)
+            changes.append(f"{label} {old or '—'} → {value}")
+
+    if title is not None:
+        change("title", "title", clean_title(title))
+    if description is not None:
+        check_text(description, "The description")
+        change("description", "description", description.strip())
+    if service is not None:
+        found = find_service(ctx, service, category)
+        change("service", "service", found.name)
+        if incident.assignee is None:
+            change("assignment_group", "queue", found.owner)
+    if category is not None:
+        if service is None:
+            if incident.service is None:
+                raise InvalidInput("Give the service too: --service NAME --category NAME.")
+            find_service(ctx, incident.service, category)
+        change("category", "category", category)
+    change("impact", "impact", check_level(impact, "impact") if impact else None)
+    change("urgency", "urgency", check_level(urgency, "urgency") if urgency else None)
+    old_priority = incident.priority
+    change("priority", "priority", ctx.policy.priority(incident.impact, incident.urgency))
+    if not changes:
+        raise InvalidInput(
+            f"Nothing to change: give --title, --service, --category, --impact or --urgency for {incident.key}."
+        )
+    text = "; ".join(changes)
+    record_event(ctx, incident, actor, "updated", text)
+    if incident.priority != old_priority:
+        sla.schedule_sla(ctx, incident)
+    announce_change(ctx, incident, f"updated by @{actor.name}: {text}")
+    if incident.reporter != actor.name:
+        notify_person(
+            ctx,
+            incident.reporter,
+            "incident_changed",
+            incident=incident,
+            by=actor.name,
+            changes=text,
+        )
+    return incident
