@@ -1,0 +1,170 @@
+"""Messages that act: Claim, Resolve, Hold, Resume, Close and Reopen, and their modals."""
+
+from __future__ import annotations
+
+import json
+
+from tests.slack.harness import TRIAGE, blocks_text, button_ids
+
+
+async def _reported(desk, line='/incident new "VPN drops every 10 min" --service vpn') -> str:
+    """alice reports an incident; returns the ts of its card in the triage channel."""
+    await desk.say("U0ALICE", line)
+    return (await desk.card_ref(1)).split(":", 1)[1]
+
+
+async def _modal(slack, count: int = 1) -> dict:
+    calls = await slack.async_wait_for("views.open", count)
+    return calls[-1].response["view"]
+
+
+async def test_claim_updates_the_card_in_place_and_writes_the_change_in_its_thread(
+    slack_desk, slack
+):
+    ts = await _reported(slack_desk)
+    rid = await slack_desk.press("U0CAROL", "incident_claim", "INC-1", message_ts=ts)
+
+    assert (await slack_desk.reply(rid)).args[
+        "text"
+    ] == 'You are now working on INC-1 "VPN drops every 10 min".'
+    [update] = await slack.async_wait_for("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (TRIAGE, ts)
+    card = blocks_text(update.args["blocks"])
+    assert "*State*\\nIn progress" in card and "*Assignee*\\n<@U0CAROL>" in card
+    assert button_ids(update.args["blocks"]) == [
+        "incident_claim",
+        "incident_resolve",
+        "incident_hold",
+    ]
+    [note] = await slack_desk.posts(1, TRIAGE, where=lambda c: c.args.get("thread_ts") == ts)
+    assert note.args["text"] == "INC-1 claimed by @carol — now In progress, assignee <@U0CAROL>"
+    # The reporter hears about it in a DM, with the agent mentioned by Slack id.
+    [dm] = await slack_desk.posts(1, "U0ALICE")
+    assert (
+        dm.args["text"] == '<@U0CAROL> is working on your incident INC-1 "VPN drops every 10 min".'
+    )
+    assert (await slack_desk.card(1))["blocks"] == update.args["blocks"]
+
+
+async def test_a_button_you_may_not_use_gets_an_ephemeral_refusal(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    claim = await slack_desk.press("U0ALICE", "incident_claim", "INC-1", message_ts=ts)
+    assert (await slack_desk.reply(claim)).args == {
+        "text": "Only service-desk agents can claim incidents.",
+        "replace_original": False,
+        "response_type": "ephemeral",
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "plain_text",
+                    "emoji": True,
+                    "text": "Only service-desk agents can claim incidents.",
+                },
+            }
+        ],
+    }
+    resolve = await slack_desk.press("U0ALICE", "incident_resolve", "INC-1", message_ts=ts)
+    assert (await slack_desk.reply(resolve)).args[
+        "text"
+    ] == "Only service-desk agents can resolve incidents."
+    hold = await slack_desk.press("U0ALICE", "incident_hold", "INC-1", message_ts=ts)
+    assert (await slack_desk.reply(hold)).args[
+        "text"
+    ] == "Only service-desk agents can put incidents on hold."
+
+    assert slack.calls("views.open") == []  # no form to fill in for nothing
+    assert slack.calls("chat.update") == []
+    assert slack_desk.incident(1).state == "new"
+
+
+async def test_resolve_opens_a_form_for_the_note_and_resolves(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    rid = await slack_desk.press("U0CAROL", "incident_resolve", "INC-1", message_ts=ts)
+    view = await _modal(slack)
+    assert view["title"]["text"] == "Resolve INC-1"
+
+    empty = await slack_desk.submit("U0CAROL", view, {"reason": ""})
+    assert json.loads(empty.text) == {
+        "response_action": "errors",
+        "errors": {"reason": "A reason is needed."},
+    }
+    assert slack_desk.incident(1).state == "new"
+
+    done = await slack_desk.submit("U0CAROL", view, {"reason": "Replaced the VPN concentrator PSU"})
+    assert (done.status_code, done.text) == (200, "")
+    reply = await slack_desk.reply(rid)  # the answer goes back where the button was pressed
+    assert reply.args["text"] == "INC-1 is resolved; alice has been asked to confirm."
+    assert slack_desk.incident(1).resolution == "Replaced the VPN concentrator PSU"
+    [update] = await slack.async_wait_for("chat.update")
+    assert "Replaced the VPN concentrator PSU" in blocks_text(update.args["blocks"])
+    assert button_ids(update.args["blocks"]) == []
+    # alice is asked to confirm, with buttons.
+    [dm] = await slack_desk.posts(1, "U0ALICE")
+    assert button_ids(dm.args["blocks"]) == ["incident_close", "incident_reopen"]
+
+
+async def test_hold_needs_a_reason_then_resume_takes_it_off_hold(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    await slack_desk.say("U0CAROL", "/incident claim INC-1")
+    await slack_desk.press("U0CAROL", "incident_hold", "INC-1", message_ts=ts)
+    view = await _modal(slack)
+    assert view["title"]["text"] == "Put INC-1 on hold"
+    await slack_desk.submit("U0CAROL", view, {"reason": "Waiting for alice to try from home"})
+    await slack_desk.until(lambda: slack_desk.incident(1).state == "on_hold", what="on hold")
+    [_, held] = await slack.async_wait_for("chat.update", 2)
+    assert "On hold — Waiting for alice to try from home" in blocks_text(held.args["blocks"])
+    assert button_ids(held.args["blocks"]) == ["incident_resume", "incident_resolve"]
+
+    rid = await slack_desk.press("U0CAROL", "incident_resume", "INC-1", message_ts=ts)
+    assert "back in progress" in (await slack_desk.reply(rid)).args["text"]
+    assert slack_desk.incident(1).state == "in_progress"
+
+
+async def test_the_reporter_confirms_or_reopens_from_the_resolution_dm(slack_desk, slack):
+    await _reported(slack_desk)
+    await slack_desk.say("U0CAROL", '/incident resolve INC-1 "rebooted the concentrator"')
+    [dm] = await slack_desk.posts(1, "U0ALICE")
+
+    rid = await slack_desk.press(
+        "U0ALICE", "incident_reopen", "INC-1", channel="DU0ALICE", message_ts=dm.response["ts"]
+    )
+    view = await _modal(slack)
+    assert view["title"]["text"] == "Reopen INC-1"
+    await slack_desk.submit("U0ALICE", view, {"reason": "drops again after lunch"})
+    assert (await slack_desk.reply(rid)).args["text"] == "INC-1 is reopened."
+
+    await slack_desk.say("U0CAROL", '/incident resolve INC-1 "replaced the PSU"')
+    [_, second] = await slack_desk.posts(
+        2, "U0ALICE", where=lambda c: "is resolved" in c.args["text"]
+    )
+    close = await slack_desk.press(
+        "U0ALICE", "incident_close", "INC-1", channel="DU0ALICE", message_ts=second.response["ts"]
+    )
+    assert (await slack_desk.reply(close)).args["text"] == "INC-1 is closed. Thank you!"
+    assert slack_desk.incident(1).state == "closed"
+
+
+async def test_the_new_incident_form_opens_an_incident_once(slack_desk, slack):
+    rid = await slack_desk.command("U0ALICE", "/incident new")
+    view = await _modal(slack)
+    long = await slack_desk.submit("U0ALICE", view, {"title": "x" * 201})
+    assert json.loads(long.text)["errors"] == {"title": "A title can be at most 200 characters."}
+
+    values = {"title": "Wi-Fi dead on floor 3", "description": "Nobody on floor 3 can connect."}
+    selects = {"service": "wifi", "impact": "high", "urgency": "high"}
+    assert (await slack_desk.submit("U0ALICE", view, values, selects)).status_code == 200
+    assert (
+        await slack_desk.submit("U0ALICE", view, values, selects)
+    ).status_code == 200  # double click
+    assert (
+        (await slack_desk.reply(rid))
+        .args["text"]
+        .startswith('Opened INC-1 [P1] "Wi-Fi dead on floor 3", queued for network')
+    )
+    [card] = await slack_desk.posts(1, TRIAGE)
+    assert "Nobody on floor 3 can connect." in blocks_text(card.args["blocks"])
+    incident = slack_desk.incident(1)
+    assert (incident.service, incident.impact, incident.urgency) == ("wifi", "high", "high")
+    await slack_desk.idle()
+    assert slack_desk.incident_count() == 1
