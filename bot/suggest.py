@@ -1,0 +1,101 @@
+"""Suggestions while a person types (autocomplete): incidents they may see, services, assignees.
+
+Platform-neutral, so every adapter offers the same choices; each adapter decides how to show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, or_, select
+
+from bot.identity import PlatformIdentity, resolve_actor
+from domain.context import DeskContext
+from domain.incidents import OPEN_STATES, STATE_LABELS
+from domain.policy import DeskPolicy
+from domain.records import IncidentRecord, PersonRecord
+
+LIMIT = 25  # Discord shows at most 25 choices; Slack's external selects are happy with that too
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One choice: the value the command receives and the label a person reads."""
+
+    value: str
+    label: str
+
+
+def incidents(
+    dispatcher, identity: PlatformIdentity, text: str, states: tuple[str, ...] | None = OPEN_STATES
+) -> list[Suggestion]:
+    """Incidents the person may see (employees: their own) in `states` (None: any), matching text."""
+    with dispatcher.database.transaction() as session:
+        ctx = DeskContext(session, dispatcher.policy, dispatcher.clock, dispatcher.platforms)
+        actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
+        query = select(IncidentRecord)
+        if states is not None:
+            query = query.where(IncidentRecord.state.in_(states))
+        if not actor.is_agent:
+            query = query.where(IncidentRecord.reporter == actor.name)
+        needle = text.strip()
+        if needle:
+            number = needle.upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
+            matches = [IncidentRecord.title.ilike(f"%{_escape_like(needle)}%", escape="\\")]
+            if number.isdigit():
+                matches.append(cast(IncidentRecord.id, String).like(f"{number}%"))
+            query = query.where(or_(*matches))
+        # Newest first: the incident someone is about to act on is usually a recent one.
+        rows = session.scalars(query.order_by(IncidentRecord.id.desc()).limit(LIMIT))
+        return [
+            Suggestion(
+                row.key,
+                f"{row.key} [{row.priority}] {row.title} — {STATE_LABELS[row.state]}",
+            )
+            for row in rows
+        ]
+
+
+def services(policy: DeskPolicy, text: str) -> list[Suggestion]:
+    """Configured services whose name or display name contains the text."""
+    return _matching(
+        [(s.name, f"{s.display_name or s.name} ({s.name})") for s in policy.services.values()],
+        text,
+    )
+
+
+def categories(policy: DeskPolicy, service: str | None, text: str) -> list[Suggestion]:
+    """Categories of one service (or of every service when none is chosen yet)."""
+    chosen = policy.services.get((service or "").strip().lower())
+    scope = [chosen] if chosen else list(policy.services.values())
+    names = sorted({c for s in scope for c in s.categories})
+    return _matching([(c, c) for c in names], text)
+
+
+def teams(policy: DeskPolicy, text: str) -> list[Suggestion]:
+    """Teams whose name or display name contains the text."""
+    return _matching(
+        [(t.name, f"{t.display_name or t.name} (team {t.name})") for t in policy.teams.values()],
+        text,
+    )
+
+
+def assignees(dispatcher, text: str) -> list[Suggestion]:
+    """Teams, then agents (configured or granted by a platform role), matching the text."""
+    with dispatcher.database.transaction() as session:
+        people = [
+            (p.name, f"{p.display_name} ({p.name})")
+            for p in session.scalars(select(PersonRecord).order_by(PersonRecord.name))
+            if p.role_set & {"agent", "admin"}
+        ]
+    return (teams(dispatcher.policy, text) + _matching(people, text))[:LIMIT]
+
+
+def _matching(pairs: list[tuple[str, str]], text: str) -> list[Suggestion]:
+    needle = text.strip().lstrip("@").lower()
+    found = [Suggestion(v, label) for v, label in pairs if needle in f"{v} {label}".lower()]
+    return found[:LIMIT]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
