@@ -1,0 +1,129 @@
+"""/incident and /desk as Discord application commands, generated from the shared grammar.
+
+Every subcommand of `bot.grammar.COMMANDS` becomes a Discord subcommand whose options are the
+grammar's arguments and flags; an invocation is turned back into the grammar's argv, so the
+grammar and the domain decide what it means, exactly as on Slack and the console.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import autocomplete
+from bot import grammar
+from domain.incidents import STATE_LABELS
+
+ARG_HELP = {
+    "id": "The incident, e.g. INC-42",
+    "title": "What is wrong, in a few words (leave empty to fill in a form)",
+    "to": "A team (escalate) or an agent",
+    "text": "The note",
+    "reason": "Why",
+    "resolution": "What fixed it",
+    "topic": "A command, e.g. incident claim",
+}
+# Options whose values come from the desk while the person types.
+AUTOCOMPLETE: dict[str, Callable[..., Awaitable[list[app_commands.Choice[str]]]]] = {
+    "id": autocomplete.incidents,
+    "to": autocomplete.assignees,
+    "service": autocomplete.services,
+    "category": autocomplete.categories,
+    "team": autocomplete.teams,
+    "topic": autocomplete.topics,
+}
+# Flags whose values are a closed list the grammar does not spell out.
+EXTRA_CHOICES = {"state": [app_commands.Choice(name=v, value=k) for k, v in STATE_LABELS.items()]}
+OPTIONAL_ARGS = {("incident", "new", "title")}  # no title: /incident new opens a form
+
+
+def build_tree(client: discord.Client) -> app_commands.CommandTree:
+    """A command tree with /incident and /desk; callbacks reach the desk via `client.desk`."""
+    tree = app_commands.CommandTree(client)
+    for command in grammar.COMMANDS.values():
+        group = app_commands.Group(name=command.name, description=command.summary[:100])
+        for sub in command.subcommands.values():
+            group.add_command(
+                app_commands.Command(
+                    name=sub.name,
+                    description=sub.summary[:100],
+                    callback=_callback(command.name, sub),
+                    parent=group,
+                )
+            )
+        tree.add_command(group)
+    return tree
+
+
+def to_argv(command: str, sub: grammar.Subcommand, options: dict[str, Any]) -> list[str]:
+    """The grammar's argv for an invocation: positional arguments, then --flag=value."""
+    argv = [command, sub.name]
+    argv += [str(options[a.name]) for a in sub.args if options.get(a.name) not in (None, "")]
+    for flag in sub.flags:
+        value = options.get(flag.name)
+        if flag.is_switch:
+            argv += [f"--{flag.name}"] if value else []
+        elif value not in (None, ""):
+            # --name=value keeps a value that starts with "--" or has spaces in one word.
+            argv.append(f"--{flag.name}={value}")
+    return argv
+
+
+def _callback(command: str, sub: grammar.Subcommand) -> Callable[..., Awaitable[None]]:
+    async def callback(interaction: discord.Interaction, **options: Any) -> None:
+        desk = getattr(interaction.client, "desk", None)
+        if desk is not None:
+            await desk.run_command(interaction, command, sub, options)
+
+    # discord.py reads a command's options from its callback's signature: build one from the
+    # grammar's definitions (keyword-only, so optional and required may come in any order).
+    params = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
+    descriptions: dict[str, str] = {}
+    choices: dict[str, list[app_commands.Choice[str]]] = {}
+    completers: dict[str, Any] = {}
+    for arg in sub.args:
+        required = arg.required and (command, sub.name, arg.name) not in OPTIONAL_ARGS
+        params.append(_param(arg.name, str, required))
+        descriptions[arg.name] = ARG_HELP.get(arg.name, arg.name)
+    for flag in sub.flags:
+        params.append(_param(flag.name, bool if flag.is_switch else str, False))
+        descriptions[flag.name] = flag.help
+        if flag.choices:
+            choices[flag.name] = [app_commands.Choice(name=c, value=c) for c in flag.choices]
+        elif flag.name in EXTRA_CHOICES:
+            choices[flag.name] = EXTRA_CHOICES[flag.name]
+    for name in descriptions:
+        if name in AUTOCOMPLETE and name not in choices:
+            completers[name] = _bind_completer(AUTOCOMPLETE[name], sub.name)
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__qualname__ = callback.__name__ = f"{command}_{sub.name}"
+    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_autocomplete__ = completers  # type: ignore[attr-defined]
+    return callback
+
+
+def _param(name: str, kind: type, required: bool) -> inspect.Parameter:
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=kind if required else kind | None,
+        default=inspect.Parameter.empty if required else None,
+    )
+
+
+def _bind_completer(completer: Callable[..., Any], subcommand: str) -> Callable[..., Any]:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await completer(interaction, current, subcommand)
+
+    return complete

@@ -1,0 +1,111 @@
+"""Forms: a new incident (/incident new without options, or a DM's "add details"), and the
+note that Resolve, Hold and Reopen ask for. Submitting one runs the shared grammar's argv."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+FORM_TIMEOUT = 30 * 60.0  # forget a form nobody submitted, so abandoned ones do not pile up
+
+NOTE_FORMS: dict[str, tuple[str, str, bool, str]] = {
+    # action: (modal title, field label, required, placeholder)
+    "resolve": ("Resolve", "What fixed it?", True, "e.g. restarted the VPN concentrator"),
+    "hold": ("Put on hold", "Why is it on hold?", True, "e.g. waiting for the user to test"),
+    "reopen": ("Reopen", "What still fails?", False, "optional"),
+}
+
+
+class NoteForm(discord.ui.Modal):
+    """One text field (resolution, hold reason, reopen reason) for an action on an incident."""
+
+    def __init__(self, action: str, key: str) -> None:
+        title, label, required, placeholder = NOTE_FORMS[action]
+        super().__init__(title=f"{title} {key}"[:45], timeout=FORM_TIMEOUT)
+        self.action, self.key = action, key
+        self.note: discord.ui.TextInput = discord.ui.TextInput(
+            label=label,
+            style=discord.TextStyle.paragraph,
+            required=required,
+            max_length=4000,
+            placeholder=placeholder,
+            custom_id="note",
+        )
+        self.add_item(self.note)
+
+    def argv(self) -> list[str]:
+        """The command this form stands for, e.g. incident resolve INC-42 "the fix"."""
+        note = self.note.value.strip()
+        return ["incident", self.action, self.key] + ([note] if note else [])
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]
+
+
+class NewIncidentForm(discord.ui.Modal):
+    """Title, service, impact, urgency and description of a new incident (Discord allows five)."""
+
+    def __init__(self, defaults: dict[str, Any] | None = None, services: str = "") -> None:
+        super().__init__(title="Report an incident", timeout=FORM_TIMEOUT)
+        d = {k: v for k, v in (defaults or {}).items() if v not in (None, "")}
+        self.category = d.get("category")  # no room for a sixth field: kept from the command
+        self.fields: dict[str, discord.ui.TextInput] = {
+            "title": discord.ui.TextInput(
+                label="What is wrong?",
+                placeholder="In a few words, e.g. VPN drops every 10 minutes",
+                max_length=200,
+                default=_clip(d.get("title"), 200),
+                custom_id="title",
+            ),
+            "service": discord.ui.TextInput(
+                label="Service (optional)",
+                placeholder=(services or "the affected service")[:100],
+                required=False,
+                max_length=64,
+                default=d.get("service"),
+                custom_id="service",
+            ),
+            "impact": discord.ui.TextInput(
+                label="Impact: how many are affected?",
+                placeholder="high, medium or low (default medium)",
+                required=False,
+                max_length=10,
+                default=d.get("impact"),
+                custom_id="impact",
+            ),
+            "urgency": discord.ui.TextInput(
+                label="Urgency: how soon does it hurt?",
+                placeholder="high, medium or low (default medium)",
+                required=False,
+                max_length=10,
+                default=d.get("urgency"),
+                custom_id="urgency",
+            ),
+            "description": discord.ui.TextInput(
+                label="Details (optional)",
+                style=discord.TextStyle.paragraph,
+                required=False,
+                max_length=4000,
+                default=_clip(d.get("description"), 4000),
+                custom_id="description",
+            ),
+        }
+        for field in self.fields.values():
+            self.add_item(field)
+
+    def argv(self) -> list[str]:
+        """incident new TITLE --service=… --impact=… (empty fields left to the defaults)."""
+        values = {name: field.value.strip() for name, field in self.fields.items()}
+        if self.category:
+            values["category"] = self.category
+        argv = ["incident", "new", values.pop("title")]
+        argv += [f"--{name}={value}" for name, value in values.items() if value]
+        return argv
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]
+
+
+def _clip(text: Any, limit: int) -> str | None:
+    return str(text)[:limit] if text else None

@@ -1,0 +1,93 @@
+"""Outbox notifications as Discord messages: embeds from bot/templates/discord, else text.
+
+A Discord template renders JSON: {"content": "…", "embeds": [embed, …]} (either may be left
+out). Free text written by people is escaped so their asterisks stay asterisks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.outbox import OutboundMessage
+from bot.templates import has_template, render
+
+LIMIT = 2000  # characters in a message's content
+FREE_TEXT = ("title", "description", "resolution", "hold_reason", "note", "reason", "change")
+
+
+@dataclass(frozen=True)
+class Body:
+    """What goes into a message: text, embeds, or both."""
+
+    content: str | None
+    embeds: list[discord.Embed]
+
+
+def escaped(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with people's free text escaped for Discord markdown."""
+    out = {k: _escape(v) if k in FREE_TEXT else v for k, v in context.items()}
+    if isinstance(context.get("incident"), dict):
+        out["incident"] = {
+            k: _escape(v) if k in FREE_TEXT else v for k, v in context["incident"].items()
+        }
+    return out
+
+
+def body(message: OutboundMessage, mention: Callable[[str], str]) -> Body:
+    """The message for a notification: its Discord template if there is one, else its text."""
+    context = escaped(message.context)
+    if has_template(message.kind, "discord"):
+        data = json.loads(render(message.kind, "discord", mention=mention, **context))
+        content = data.get("content") or None
+        return Body(_clip(content) if content else None, _embeds(data))
+    return Body(_clip(render(message.kind, "text", mention=mention, **context)), [])
+
+
+def card(incident: dict[str, Any], mention: Callable[[str], str]) -> discord.Embed:
+    """The incident's card as an embed (the same template the first post used)."""
+    context = escaped({"incident": incident})
+    return discord.Embed.from_dict(
+        json.loads(render("incident_card", "discord", mention=mention, **context))
+    )
+
+
+def update_text(message: OutboundMessage, mention: Callable[[str], str]) -> str:
+    """The line written in the card's thread for an incident_updated notification."""
+    return _clip(render(message.kind, "text", mention=mention, **escaped(message.context)))
+
+
+def chunks(text: str, limit: int = LIMIT) -> list[str]:
+    """Split text into messages of at most `limit` characters, at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in (text or "…").splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current.strip() or not parts:
+        parts.append(current)
+    return [p.rstrip("\n") or "…" for p in parts]
+
+
+def _embeds(data: dict[str, Any]) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in data.get("embeds") or []][:10]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
+
+
+def _escape(value: Any) -> Any:
+    return discord.utils.escape_markdown(value) if isinstance(value, str) else value

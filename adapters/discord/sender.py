@@ -1,0 +1,166 @@
+"""Outbox delivery to Discord: cards edited in place, changes in the card's thread, DMs.
+
+discord.py already waits out short rate limits (429 and exhausted X-RateLimit buckets) and
+retries some 5xx; what it gives up on is sorted for the outbox here: rate limits, outages and
+network errors → RetryLater (the row waits, and the channel's later rows wait behind it);
+unknown channels, missing access and bad requests → PermanentFailure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import discord
+from discord.http import handle_message_parameters
+
+from adapters.discord import render
+from adapters.discord.people import discord_ids, mentioner
+from adapters.discord.views import card_buttons, notification_buttons
+from bot.message_refs import card_ref
+from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+THREAD_EXISTS = 160004
+THREAD_ARCHIVED = 50083
+THREAD_ARCHIVE_MINUTES = 10080  # a week without updates before Discord hides the thread
+
+
+class DiscordSender:
+    """Delivers one outbox row; returns "channel_id:message_id" of what it posted."""
+
+    def __init__(
+        self, *, client: discord.Client, database, login: Callable[[], Awaitable[None]]
+    ) -> None:
+        self.client = client
+        self.database = database
+        self.login = login
+        self._dm_channels: dict[str, int] = {}
+
+    async def send(self, message: OutboundMessage) -> str | None:
+        """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
+        try:
+            await self.login()
+            mention = mentioner(await asyncio.to_thread(discord_ids, self.database))
+            if message.kind == "incident_updated" and message.destination_kind == "channel":
+                return await self._update_card(message, mention)
+            return await self._post(message, mention)
+        except (RetryLater, PermanentFailure):
+            raise
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    async def _post(self, message: OutboundMessage, mention) -> str:
+        channel_id = await self._channel(message)
+        body = render.body(message, mention)
+        incident = message.context.get("incident")
+        if message.kind == "incident_opened" and incident:
+            view = card_buttons(incident)
+        else:
+            view = notification_buttons(message.kind, incident)
+        return await self._send(channel_id, body.content, body.embeds, view)
+
+    async def _update_card(self, message: OutboundMessage, mention) -> str:
+        """Edit the card to the incident's new state, and write the change in its thread."""
+        text = render.update_text(message, mention)
+        ref = None
+        if message.incident_id is not None:
+            ref = await asyncio.to_thread(card_ref, self.database, "discord", message.incident_id)
+        if ref is None:  # no card on Discord (posted before Discord was set up): just say it
+            return await self._send(int(message.address), text, [], None)
+        channel_id, card_id = (int(part) for part in ref.split(":"))
+        incident = message.context["incident"]
+        with handle_message_parameters(
+            embed=render.card(incident, mention), view=card_buttons(incident)
+        ) as params:
+            try:
+                await self.client.http.edit_message(channel_id, card_id, params=params)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_MESSAGE:
+                    raise
+                log.info("the card of incident %s is gone; posting the change", incident["key"])
+                return await self._send(channel_id, text, [], None)
+        return await self._to_thread(channel_id, card_id, incident, text)
+
+    async def _to_thread(self, channel_id: int, card_id: int, incident: dict, text: str) -> str:
+        # A thread started on a message has the message's id, so nothing needs remembering.
+        try:
+            return await self._send(card_id, text, [], None)
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_CHANNEL:
+                raise
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ARCHIVED:
+                raise
+            await self.client.http.edit_channel(card_id, archived=False)
+            return await self._send(card_id, text, [], None)
+        name = f"{incident['key']} {incident['title']}"[:100]
+        try:
+            await self.client.http.start_thread_with_message(
+                channel_id, card_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.Forbidden:
+            # No permission to start threads: still tell the channel, as a reply to the card.
+            reply_to = {
+                "message_id": card_id,
+                "channel_id": channel_id,
+                "fail_if_not_exists": False,
+            }
+            return await self._send(channel_id, text, [], None, reference=reply_to)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:  # another worker started it first
+                raise
+        return await self._send(card_id, text, [], None)
+
+    async def _channel(self, message: OutboundMessage) -> int:
+        if message.destination_kind == "channel":
+            return int(message.address)
+        if message.address not in self._dm_channels:
+            channel = await self.client.http.start_private_message(int(message.address))
+            self._dm_channels[message.address] = int(channel["id"])
+        return self._dm_channels[message.address]
+
+    async def _send(
+        self,
+        channel_id: int,
+        content: str | None,
+        embeds: list[discord.Embed],
+        view: discord.ui.View | None,
+        *,
+        reference: dict | None = None,
+    ) -> str:
+        missing = discord.utils.MISSING
+        with handle_message_parameters(
+            content=content if content is not None else missing,
+            embeds=embeds,
+            view=view if view is not None else missing,
+            allowed_mentions=self.client.allowed_mentions,
+            message_reference=reference if reference is not None else missing,
+        ) as params:
+            data = await self.client.http.send_message(channel_id, params=params)
+        return f"{data['channel_id']}:{data['id']}"
+
+
+def classify(exc: BaseException) -> Exception:
+    """What the outbox should do about a failed delivery."""
+    if isinstance(exc, discord.RateLimited):
+        return RetryLater(f"Discord rate limit for {exc.retry_after:.1f}s", exc.retry_after)
+    if isinstance(exc, discord.DiscordServerError):
+        return RetryLater(f"Discord server error {exc.status}")
+    if isinstance(exc, discord.LoginFailure):
+        # A rotated or revoked token: keep the messages until someone fixes DISCORD_TOKEN.
+        return RetryLater("Discord rejected DISCORD_TOKEN", 300.0)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:  # a Cloudflare ban rather than an API rate limit: back off long
+            return RetryLater("Discord (Cloudflare) rate limit", 60.0)
+        if exc.status in (401, 408):
+            return RetryLater(f"Discord answered {exc.status}: {exc.text}"[:200])
+        return PermanentFailure(f"Discord refused it ({exc.status}, code {exc.code}): {exc.text}")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return RetryLater(f"network error talking to Discord: {type(exc).__name__}")
+    return RetryLater(f"{type(exc).__name__}: {exc}"[:200])
