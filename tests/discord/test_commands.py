@@ -1,0 +1,260 @@
+"""Slash commands: every /incident and /desk subcommand, through the real discord.py client.
+
+Replies come back deferred, then edited, and only the asker sees them; what they say is
+exactly what the console says for the same command, because both go through one grammar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from adapters.console import ConsoleSession
+from bot import grammar
+from bot.config import load_config_text
+from bot.runtime import Runtime
+from bot.settings import Settings
+from domain.clock import ManualClock
+from tests.discord.harness import config_text
+from tests.fakes import discord_interactions as ix
+
+# (who, the console line, the same command as Discord options): one incident's whole life.
+SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
+    ("alice", "/desk whoami", ("desk", "whoami", {})),
+    ("alice", "/desk help", ("desk", "help", {})),
+    ("alice", "/desk help incident new", ("desk", "help", {"topic": "incident new"})),
+    (
+        "alice",
+        '/incident new "Mail stuck in outbox" --service email --impact high --urgency low '
+        '--description "since 9:00, about 40 people"',
+        (
+            "incident",
+            "new",
+            {
+                "title": "Mail stuck in outbox",
+                "service": "email",
+                "impact": "high",
+                "urgency": "low",
+                "description": "since 9:00, about 40 people",
+            },
+        ),
+    ),
+    (
+        "alice",
+        '/incident new "Printer jam" --service laptop --category hardware',
+        ("incident", "new", {"title": "Printer jam", "service": "laptop", "category": "hardware"}),
+    ),
+    ("alice", "/incident list", ("incident", "list", {})),
+    ("frank", "/incident list --team messaging", ("incident", "list", {"team": "messaging"})),
+    ("alice", "/incident show INC-1", ("incident", "show", {"id": "INC-1"})),
+    ("alice", "/incident claim INC-1", ("incident", "claim", {"id": "INC-1"})),
+    ("frank", "/incident claim INC-1", ("incident", "claim", {"id": "INC-1"})),
+    (
+        "frank",
+        '/incident note INC-1 "queue is 40k deep"',
+        ("incident", "note", {"id": "INC-1", "text": "queue is 40k deep"}),
+    ),
+    (
+        "frank",
+        '/incident hold INC-1 "waiting for the vendor"',
+        ("incident", "hold", {"id": "INC-1", "reason": "waiting for the vendor"}),
+    ),
+    ("frank", "/incident list --state on_hold", ("incident", "list", {"state": "on_hold"})),
+    ("frank", "/incident resume INC-1", ("incident", "resume", {"id": "INC-1"})),
+    (
+        "frank",
+        "/incident update INC-1 --urgency high",
+        ("incident", "update", {"id": "INC-1", "urgency": "high"}),
+    ),
+    (
+        "frank",
+        "/incident assign INC-1 network",
+        ("incident", "assign", {"id": "INC-1", "to": "network"}),
+    ),
+    (
+        "carol",
+        "/incident assign INC-1 carol",
+        ("incident", "assign", {"id": "INC-1", "to": "carol"}),
+    ),
+    ("carol", "/incident list --mine", ("incident", "list", {"mine": True})),
+    (
+        "carol",
+        '/incident resolve INC-1 "cleared the queue"',
+        ("incident", "resolve", {"id": "INC-1", "resolution": "cleared the queue"}),
+    ),
+    (
+        "alice",
+        '/incident reopen INC-1 "still stuck"',
+        ("incident", "reopen", {"id": "INC-1", "reason": "still stuck"}),
+    ),
+    (
+        "carol",
+        '/incident resolve INC-1 "restarted the relay"',
+        ("incident", "resolve", {"id": "INC-1", "resolution": "restarted the relay"}),
+    ),
+    ("alice", "/incident close INC-1", ("incident", "close", {"id": "INC-1"})),
+    ("alice", "/incident list --all", ("incident", "list", {"all": True})),
+    (
+        "alice",
+        '/incident cancel INC-2 "it was out of paper"',
+        ("incident", "cancel", {"id": "INC-2", "reason": "it was out of paper"}),
+    ),
+    ("alice", "/incident show INC-1", ("incident", "show", {"id": "INC-1"})),
+    ("alice", "/incident show INC-99", ("incident", "show", {"id": "INC-99"})),
+]
+
+
+def console_replies(database_url: str, config, script) -> list[str]:
+    """The same script typed into the console of a second, separate desk."""
+    runtime = Runtime(
+        Settings(database_url=database_url, config_path=None),
+        config,
+        platforms=("console",),
+        clock=ManualClock(),
+    )
+    runtime.prepare()
+    out = io.StringIO()
+    session = ConsoleSession(runtime, out)
+    replies = []
+    try:
+        for who, line, _ in script:
+            session.user = who
+            start = len(out.getvalue())
+            asyncio.run(session.handle_line(line))
+            # The console prints the reply first, then the posts and DMs it caused.
+            reply: list[str] = []
+            for text in out.getvalue()[start:].splitlines():
+                if text.startswith(("[#", "[DM @")):
+                    break
+                reply.append(text)
+            replies.append("\n".join(reply))
+    finally:
+        runtime.close()
+    return replies
+
+
+async def test_every_subcommand_answers_exactly_as_the_console_does(desk, fake, tmp_path):
+    used = {(c, s) for _, _, (c, s, _) in SCRIPT}
+    every = {(c.name, s) for c in grammar.COMMANDS.values() for s in c.subcommands}
+    assert used == every  # the script covers every command of the grammar
+
+    config = load_config_text(config_text(fake))
+    console = await asyncio.to_thread(
+        console_replies, f"sqlite:///{tmp_path / 'console.db'}", config, SCRIPT
+    )
+    for (who, line, (command, sub, options)), expected in zip(SCRIPT, console, strict=True):
+        record = await desk.command(who, command, sub, **options)
+        assert await desk.answer(record) == expected, line
+        assert record.callback_type == ix.CALLBACK_DEFERRED_CHANNEL_MESSAGE
+        assert desk.is_private(record), line
+        await desk.delivered()
+
+    assert desk.incident(1).state == "closed"
+    assert desk.incident(2).state == "cancelled"
+    refused = "Only service-desk agents can claim incidents."
+    assert refused in console  # alice's claim was refused on both
+
+
+async def test_incident_new_with_options_posts_the_card_to_triage(desk):
+    record = await desk.command(
+        "alice",
+        "incident",
+        "new",
+        title="VPN drops every 10 min",
+        service="vpn",
+        impact="high",
+        urgency="medium",
+    )
+    assert (await desk.answer(record)).startswith(
+        'Opened INC-1 [P2] "VPN drops every 10 min", queued for network.'
+    )
+    card = await desk.card(1)
+    assert card["channel_id"] == desk.fake.channel_ids["service-desk"]
+    [embed] = card["embeds"]
+    assert embed["title"] == "INC-1 · P2 · VPN drops every 10 min"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["State"] == "New"
+    assert fields["Reporter"] == f"<@{desk.user_id('alice')}>"
+    assert fields["Queue"] == "network" and fields["Service"] == "vpn"
+    buttons = [b["custom_id"] for row in card["components"] for b in row["components"]]
+    assert buttons == ["deskbot:claim:INC-1", "deskbot:resolve:INC-1"]
+
+
+async def test_incident_new_without_options_opens_a_form(desk):
+    opened = await desk.command("alice", "incident", "new")
+    submitted = await desk.submit(
+        "alice",
+        opened,
+        {
+            "title": "Wi-Fi down on floor 3",
+            "service": "wifi",
+            "impact": "high",
+            "urgency": "high",
+            "description": "since the fire drill",
+        },
+    )
+    assert opened.callback_data["custom_id"]  # a form, answered before any desk work
+    assert "Opened INC-1 [P1]" in await desk.answer(submitted)
+    assert desk.is_private(submitted)
+    incident = desk.incident(1)
+    assert (incident.title, incident.service, incident.description) == (
+        "Wi-Fi down on floor 3",
+        "wifi",
+        "since the fire drill",
+    )
+
+
+async def test_a_form_keeps_what_the_command_already_said(desk):
+    opened = await desk.command("alice", "incident", "new", service="vpn", impact="low")
+    await desk.fake.wait_for_response(opened)
+    inputs = {
+        c["custom_id"]: c.get("value")
+        for row in opened.callback_data["components"]
+        for c in row["components"]
+    }
+    assert inputs["service"] == "vpn" and inputs["impact"] == "low"
+    submitted = await desk.submit(
+        "alice", opened, {"title": "VPN slow", "service": "vpn", "impact": "low"}
+    )
+    assert 'Opened INC-1 [P4] "VPN slow"' in await desk.answer(submitted)
+
+
+async def test_a_bad_form_is_refused_with_the_grammar_s_words(desk):
+    opened = await desk.command("alice", "incident", "new")
+    submitted = await desk.submit("alice", opened, {"title": "Laptop dead", "impact": "huge"})
+    answer = await desk.answer(submitted)
+    assert answer.startswith("--impact must be one of high, medium, low, not 'huge'.")
+    assert desk.is_private(submitted) and desk.incident(1) is None
+
+
+async def test_commands_work_in_the_bots_dm_too(desk):
+    record = await desk.command("zed", "desk", "whoami", dm=True)
+    assert (await desk.answer(record)).startswith("You are zed (Zed) — roles: employee")
+
+
+async def test_a_long_reply_is_split_into_messages_discord_accepts(desk):
+    for n in range(25):
+        record = await desk.command(
+            "bob", "incident", "new", title=f"Laptop problem number {n} " + "x" * 40
+        )
+        await desk.answer(record)
+    record = await desk.command("bob", "incident", "list")
+    first = await desk.answer(record)
+    assert first.startswith("Open incidents of service-desk (first 20)")
+    parts = [first] + [desk.fake.messages[i]["content"] for i in record.followup_ids]
+    assert all(len(p) <= 2000 for p in parts)
+    assert "INC-1 " in "".join(parts) and "INC-20 " in "".join(parts)
+
+
+async def test_an_unexpected_failure_is_told_with_an_error_id(desk, errors, monkeypatch):
+    errors.allow("Discord /desk whoami failed (error id ")
+
+    def broken(identity, argv):
+        raise RuntimeError("the database caught fire")
+
+    monkeypatch.setattr(desk.runtime.dispatcher, "execute_argv", broken)
+    record = await desk.command("alice", "desk", "whoami")
+    apology = await desk.answer(record)
+    error_id = errors.records[0].getMessage().split("error id ")[1].rstrip(")")
+    assert apology == f"Something went wrong on my side (error id {error_id}); please try again."
+    assert desk.is_private(record)

@@ -1,0 +1,97 @@
+"""Delivery: rate limits and outages delay the outbox and lose nothing; a channel's messages
+keep their order; what can never be delivered is marked so and blocks nobody else."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.identity import PlatformIdentity
+from tests.discord.harness import DiscordDeskHarness
+
+
+async def report(desk: DiscordDeskHarness, title: str, **flags: str) -> None:
+    """alice reports an incident from elsewhere (e.g. Slack): only the outbox reaches Discord."""
+    identity = PlatformIdentity("discord", desk.user_id("alice"))
+    argv = ["incident", "new", title] + [f"--{k}={v}" for k, v in flags.items()]
+    reply = await asyncio.to_thread(desk.runtime.dispatcher.execute_argv, identity, argv)
+    assert reply.ok, reply.text
+
+
+def titles(desk: DiscordDeskHarness, channel: str) -> list[str]:
+    return [m["embeds"][0]["title"] for m in desk.channel_messages(channel) if m["embeds"]]
+
+
+async def test_a_short_rate_limit_is_waited_out_by_discord_py(desk):
+    triage = desk.fake.channel_ids["service-desk"]
+    desk.fake.rate_limit("POST", f"/channels/{triage}/messages", retry_after=0.2)
+    await report(desk, "VPN drops")
+    await desk.delivered()
+    assert [c.status for c in desk.fake.calls("POST", f"/channels/{triage}/messages")] == [429, 200]
+    assert titles(desk, "service-desk") == ["INC-1 · P3 · VPN drops"]
+    assert desk.outbox()[0].attempts == 1
+
+
+async def test_a_long_rate_limit_delays_the_channel_in_order_and_loses_nothing(desk):
+    triage = desk.fake.channel_ids["service-desk"]
+    path = f"/channels/{triage}/messages"
+    desk.fake.rate_limit("POST", path, retry_after=45.0)  # longer than we wait in place (30 s)
+    await report(desk, "First")
+    await desk.until(lambda: desk.outbox()[0].last_error, what="the first attempt failed")
+    await report(desk, "Second")
+    desk.runtime.worker.wake()
+    await desk.until(lambda: len(desk.outbox()) == 2)
+
+    first, second = desk.outbox()
+    assert first.status == "pending" and "rate limit" in first.last_error
+    assert first.next_attempt_at == desk.clock.now() + timedelta(seconds=45)
+    # The second card waits behind the first: a channel's messages never overtake each other.
+    assert second.status == "pending" and second.attempts == 0
+    assert [c.status for c in desk.fake.calls("POST", path)] == [429]
+
+    desk.clock.advance(timedelta(seconds=46))
+    desk.runtime.worker.wake()
+    await desk.delivered()
+    assert titles(desk, "service-desk") == ["INC-1 · P3 · First", "INC-2 · P3 · Second"]
+    assert [c.status for c in desk.fake.calls("POST", path)] == [429, 200, 200]
+
+
+async def test_an_outage_delays_messages_until_discord_is_back(desk):
+    desk.fake.fail("POST", "/channels/*/messages", status=503)
+    await report(desk, "Mail stuck", service="email")
+    await desk.until(lambda: desk.outbox()[0].attempts >= 1 and desk.outbox()[0].last_error)
+    [row] = desk.outbox()
+    assert row.status == "pending" and "503" in row.last_error
+
+    desk.fake.clear_faults()
+    desk.clock.advance(timedelta(seconds=2))  # the outbox's first back-off
+    desk.runtime.worker.wake()
+    await desk.delivered()
+    assert titles(desk, "service-desk") == ["INC-1 · P3 · Mail stuck"]
+
+
+async def test_an_unknown_channel_fails_for_good_and_holds_up_nobody(desk):
+    del desk.fake.channels[desk.fake.channel_ids["messaging-team"]]  # the channel was deleted
+    await report(desk, "Mail stuck", service="vpn")
+    await desk.answer(await desk.command("bob", "incident", "assign", id="INC-1", to="messaging"))
+    await desk.delivered()
+    failed = [r for r in desk.outbox() if r.status == "failed"]
+    assert [(r.kind, r.destination) for r in failed] == [("incident_escalated", "messaging-team")]
+    assert "Unknown Channel" in failed[0].last_error
+    # The triage card and frank's DM (he leads messaging) went out all the same.
+    assert any(m["content"].startswith("INC-1 [P3]") for m in desk.dm_messages("frank"))
+    card = await desk.card(1)
+    assert [m["content"].split(" — ")[0] for m in desk.thread_of(card)] == [
+        "INC-1 assigned to team messaging by @bob"
+    ]
+
+
+async def test_a_dm_channel_is_opened_once_per_person(desk):
+    await report(desk, "VPN drops", service="vpn")
+    for action in ("claim", "resolve"):
+        options = {"resolution": "new PSU"} if action == "resolve" else {}
+        await desk.answer(await desk.command("carol", "incident", action, id="INC-1", **options))
+    await desk.delivered()
+    opened = desk.fake.calls("POST", "/users/@me/channels", ok=True)
+    assert [c.json["recipient_id"] for c in opened] == [int(desk.user_id("alice"))]
+    assert len(desk.dm_messages("alice")) == 2
