@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -119,7 +118,7 @@ async def open_reason_form(
         identity = await desk.identity(asker)
         if identity is None:
             return
-        actor = await asyncio.to_thread(desk.dispatcher.actor, identity)
+        actor = await desk.run(desk.dispatcher.actor, identity)
         if not actor.is_agent:
             await desk.replies.tell(asker, f"Only service-desk agents can {AGENTS_ONLY[verb]}.")
             return

@@ -62,22 +62,22 @@ class SlackAdapter:
         self.client = web_client(settings.slack_bot_token, settings.slack_api_url, retries=True)
         self.people = SlackPeople(client=self.client, database=runtime.database)
         self.background = Background()
+        self.desk = SlackDesk(
+            client=self.client,
+            dispatcher=runtime.dispatcher,
+            people=self.people,
+            replies=Replies(self.client, home_notice=self._home_notice),
+            background=self.background,
+            database=runtime.database,
+            clock=runtime.clock,
+            policy=runtime.policy,
+        )
         self.home = HomeTab(
             client=self.client,
             dispatcher=runtime.dispatcher,
             people=self.people,
             desk_name=runtime.config.desk_name,
-        )
-        replies = Replies(self.client, home_notice=self._home_notice)
-        self.desk = SlackDesk(
-            client=self.client,
-            dispatcher=runtime.dispatcher,
-            people=self.people,
-            replies=replies,
-            background=self.background,
-            database=runtime.database,
-            clock=runtime.clock,
-            policy=runtime.policy,
+            run=self.desk.run,
         )
         self.app = build_app(
             client=self.client,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,6 +17,14 @@ from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery
 from domain.clock import Clock
 from domain.policy import DeskPolicy
+
+T = TypeVar("T")
+
+
+# Desk work (SQL and Python in threads) at once. More threads only contend for the GIL
+# with the event loop, which must keep acknowledging Slack within 3 seconds under a burst;
+# network waits (Slack API calls) are not limited by this.
+DESK_THREADS = 2
 
 
 @dataclass
@@ -31,6 +39,14 @@ class SlackDesk:
     database: Any
     clock: Clock
     policy: DeskPolicy
+    _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+
+    async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run desk work (dispatcher, database) in a thread, at most DESK_THREADS at a time."""
+        if self._slots is None:  # created in the loop that runs the listeners
+            self._slots = asyncio.Semaphore(DESK_THREADS)
+        async with self._slots:
+            return await asyncio.to_thread(function, *args, **kwargs)
 
     def spawn(self, work: Coroutine[Any, Any, Any], asker: Asker | None = None) -> None:
         """Do `work` after the acknowledgement; an unexpected failure is shown to `asker`."""
@@ -66,13 +82,13 @@ class SlackDesk:
         if identity is None:
             return None
         if argv is not None:
-            reply = await asyncio.to_thread(self.dispatcher.execute_argv, identity, argv)
+            reply = await self.run(self.dispatcher.execute_argv, identity, argv)
         else:
-            reply = await asyncio.to_thread(self.dispatcher.execute, identity, text or "")
+            reply = await self.run(self.dispatcher.execute, identity, text or "")
         if tell:
             await self.replies.tell(asker, reply.text, private=reply.private)
         return reply
 
     async def first_time(self, key: str) -> bool:
         """True the first time `key` (an event id, a submitted view…) is seen."""
-        return await asyncio.to_thread(first_delivery, self.database, self.clock, "slack", key)
+        return await self.run(first_delivery, self.database, self.clock, "slack", key)

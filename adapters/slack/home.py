@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -98,17 +99,24 @@ class HomeTab:
     """Publishes a person's Home tab."""
 
     def __init__(
-        self, *, client: AsyncWebClient, dispatcher: Dispatcher, people: SlackPeople, desk_name: str
+        self,
+        *,
+        client: AsyncWebClient,
+        dispatcher: Dispatcher,
+        people: SlackPeople,
+        desk_name: str,
+        run: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.people = people
         self.desk_name = desk_name
+        self.run = run or asyncio.to_thread  # SlackDesk.run, which limits threads
 
     async def publish(self, user_id: str, notice: str | None = None) -> None:
         """Render the person's incidents now and publish them as their Home tab."""
         identity = await self.people.identity(user_id)
-        view = await asyncio.to_thread(self.dispatcher.home, identity)
+        view = await self.run(self.dispatcher.home, identity)
         await self.client.views_publish(
             user_id=user_id, view=home_view(view, desk_name=self.desk_name, notice=notice)
         )

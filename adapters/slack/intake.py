@@ -7,7 +7,6 @@ becomes a note on the incident.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -129,8 +128,8 @@ async def _note_on_thread(
     identity = await desk.identity(asker)
     if identity is None:
         return True
-    actor = await asyncio.to_thread(desk.dispatcher.actor, identity)
-    incident = await asyncio.to_thread(
+    actor = await desk.run(desk.dispatcher.actor, identity)
+    incident = await desk.run(
         incident_of_dm_thread, desk.database, person=actor.name, ref=f"{channel}:{thread_ts}"
     )
     if incident is None:
@@ -164,7 +163,7 @@ async def open_from_offer(desk: SlackDesk, asker: Asker, value: str, offer_ts: s
     if not reply.ok or not reply.incident:
         await desk.replies.tell(asker, reply.text)
         return
-    await asyncio.to_thread(
+    await desk.run(
         remember_dm_thread,
         desk.database,
         desk.clock,
