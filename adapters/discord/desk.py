@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 FORM_ACTIONS = ("resolve", "hold", "reopen")
+# Forms only agents may submit (the domain's wording), and how long the check may take
+# before the form opens anyway: the first response must reach Discord within 3 seconds.
+AGENTS_ONLY = {"resolve": "resolve incidents", "hold": "put incidents on hold"}
+CHECK_BUDGET = 1.5
 
 
 class DiscordDesk:
@@ -54,7 +58,7 @@ class DiscordDesk:
     async def press(self, interaction: discord.Interaction, action: str, key: str) -> None:
         """A button on a card or notification: a form for notes, else the command itself."""
         if action in FORM_ACTIONS:
-            work = self._open_form(interaction, NoteForm(action, key))
+            work = self._form_for_note(interaction, action, key)
         else:
             work = self.run_argv(interaction, ["incident", action, key])
         await self._guarded(f"{action} button", interaction, work)
@@ -117,6 +121,21 @@ class DiscordDesk:
                 )
         except discord.HTTPException as exc:
             log.warning("could not answer a Discord interaction: %s", exc)
+
+    async def _form_for_note(self, interaction: discord.Interaction, action: str, key: str) -> None:
+        """Open the note form, or refuse at once who may not submit it (nobody types in vain)."""
+        if action in AGENTS_ONLY:
+            identity = identity_of(interaction.user)
+            lookup = asyncio.to_thread(self.runtime.dispatcher.actor, identity)
+            try:
+                actor = await asyncio.wait_for(lookup, CHECK_BUDGET)
+            except TimeoutError:
+                actor = None  # the desk is slow: open the form; the command still checks
+            if actor is not None and not actor.is_agent:
+                text = f"Only service-desk agents can {AGENTS_ONLY[action]}."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
+        await self._open_form(interaction, NoteForm(action, key))
 
     async def _open_form(self, interaction: discord.Interaction, form: discord.ui.Modal) -> None:
         try:

@@ -158,3 +158,11 @@ async def test_people_s_markdown_is_shown_as_typed(desk):
     embed = card["embeds"][0]
     assert embed["title"] == "INC-1 · P3 · VPN \\*drops\\* at\\_home"
     assert embed["description"] == "\\*\\*not\\*\\* bold"
+
+
+async def test_an_employee_is_refused_before_a_form_opens(desk):
+    card = await report(desk)
+    press = await desk.press("alice", "deskbot:resolve:INC-1", card["id"])
+    assert await desk.answer(press) == "Only service-desk agents can resolve incidents."
+    assert press.callback_type == ix.CALLBACK_CHANNEL_MESSAGE  # no form to fill in vain
+    assert press.callback_data["flags"] == ix.FLAG_EPHEMERAL
