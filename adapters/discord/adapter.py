@@ -73,7 +73,7 @@ class DiscordAdapter:
             connection = asyncio.create_task(self.client.connect(reconnect=True))
             await asyncio.wait({connection, stopped}, return_when=asyncio.FIRST_COMPLETED)
             if connection.done() and not stop.is_set():
-                self._connection_ended(connection, stop)
+                raise _connection_ended(connection)
         finally:
             stopped.cancel()
             await self.client.close()
@@ -89,9 +89,9 @@ class DiscordAdapter:
                 await self.login()
                 return True
             except discord.LoginFailure:
-                log.error("Discord rejected DISCORD_TOKEN; check the bot token. Stopping.")
-                stop.set()
-                return False
+                # Not worth retrying: the process stops and says why (deskbot exits 1).
+                log.error("Discord rejected DISCORD_TOKEN; check the bot token.")
+                raise
             except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.warning("cannot log in to Discord (%s); retrying in %.0fs", exc, delay)
             with contextlib.suppress(TimeoutError):
@@ -99,12 +99,12 @@ class DiscordAdapter:
             delay = min(delay * 2, LOGIN_BACKOFF_MAX)
         return False
 
-    def _connection_ended(self, connection: asyncio.Task, stop: asyncio.Event) -> None:
-        # connect(reconnect=True) only returns on errors no reconnect can fix: a bad token or
-        # intents the application may not use. Stop the process so it is noticed and fixed.
-        error = None if connection.cancelled() else connection.exception()
-        if isinstance(error, discord.PrivilegedIntentsRequired):
-            log.error("Discord refused the gateway intents; see docs/discord.md. Stopping.")
-        else:
-            log.error("the Discord gateway connection ended for good: %r. Stopping.", error)
-        stop.set()
+
+def _connection_ended(connection: asyncio.Task) -> BaseException:
+    """Why connect(reconnect=True) gave up: errors no reconnect fixes (token, intents)."""
+    error = None if connection.cancelled() else connection.exception()
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        log.error("Discord refused the gateway intents; see docs/discord.md.")
+    else:
+        log.error("the Discord gateway connection ended for good: %r", error)
+    return error or RuntimeError("the Discord gateway connection ended")

@@ -28,9 +28,8 @@ def environment(fake, database_url: str, **more: str) -> dict[str, str]:
         DISCORD_TOKEN=fake.token,
         DISCORD_API_URL=fake.api_url,
         DISCORD_GATEWAY_URL=fake.gateway_url,
-        **more,
     )
-    return env
+    return env | more
 
 
 async def deskbot(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
@@ -160,3 +159,13 @@ async def test_deskbot_worker_delivers_over_rest_without_a_gateway(fake, databas
     [card] = [m for m in fake.messages_in(triage)]
     assert card["embeds"][0]["title"] == "INC-1 · P3 · VPN drops"
     assert fake.gateway.connections == []  # REST only: the worker never opened the gateway
+
+
+async def test_deskbot_discord_with_a_wrong_token_stops_and_says_why(fake, database_url, tmp_path):
+    env = environment(fake, database_url, DISCORD_TOKEN="not-the-token")
+    process = await deskbot("discord", env=env, cwd=tmp_path)
+    out, err = await finish(process)
+    assert process.returncode == 1
+    assert "Discord rejected DISCORD_TOKEN; check the bot token." in err
+    assert "not-the-token" not in out + err
+    assert fake.gateway.connections == []
