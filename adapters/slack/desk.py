@@ -21,9 +21,9 @@ from domain.policy import DeskPolicy
 T = TypeVar("T")
 
 
-# Desk work (SQL and Python in threads) at once. More threads only contend for the GIL
-# with the event loop, which must keep acknowledging Slack within 3 seconds under a burst;
-# network waits (Slack API calls) are not limited by this.
+# How many pieces of desk work (SQL and Python, in threads) run at once. More threads only
+# fight the event loop for the GIL, and the loop must keep acknowledging Slack within 3 s
+# under a burst; SQLite serialises writes anyway. Network waits are not limited by this.
 DESK_THREADS = 2
 
 
