@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
 THREAD_EXISTS = 160004
-THREAD_ARCHIVED = 50083
 THREAD_ARCHIVE_MINUTES = 10080  # a week without updates before Discord hides the thread
 
 
@@ -89,16 +88,12 @@ class DiscordSender:
 
     async def _to_thread(self, channel_id: int, card_id: int, incident: dict, text: str) -> str:
         # A thread started on a message has the message's id, so nothing needs remembering.
+        # Posting to an archived thread unarchives it, so only a missing thread needs work.
         try:
             return await self._send(card_id, text, [], None)
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_CHANNEL:
                 raise
-        except discord.HTTPException as exc:
-            if exc.code != THREAD_ARCHIVED:
-                raise
-            await self.client.http.edit_channel(card_id, archived=False)
-            return await self._send(card_id, text, [], None)
         name = f"{incident['key']} {incident['title']}"[:100]
         try:
             await self.client.http.start_thread_with_message(
@@ -107,8 +102,8 @@ class DiscordSender:
         except discord.Forbidden:
             # No permission to start threads: still tell the channel, as a reply to the card.
             reply_to = {
-                "message_id": card_id,
-                "channel_id": channel_id,
+                "message_id": str(card_id),
+                "channel_id": str(channel_id),
                 "fail_if_not_exists": False,
             }
             return await self._send(channel_id, text, [], None, reference=reply_to)

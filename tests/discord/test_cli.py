@@ -95,14 +95,14 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
     assert None not in fake.commands  # nothing registered globally
 
 
-async def test_sync_commands_without_a_guild_registers_globally(fake, database_url):
+async def test_sync_commands_without_a_guild_registers_globally(fake, database_url, errors):
     config = load_config_text(config_text(fake))
     code = await sync_commands(settings_for(database_url, fake), config, guild=None)
     assert code == 0
     assert {c["name"] for c in fake.commands[None]} == set(grammar.COMMANDS)
 
 
-async def test_sync_commands_says_what_is_wrong(fake, database_url, capsys):
+async def test_sync_commands_says_what_is_wrong(fake, database_url, capsys, errors):
     config = load_config_text(config_text(fake))
     settings = settings_for(database_url, fake)
     assert await sync_commands(settings, config, guild="my-server") == 2

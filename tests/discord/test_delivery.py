@@ -95,3 +95,26 @@ async def test_a_dm_channel_is_opened_once_per_person(desk):
     opened = desk.fake.calls("POST", "/users/@me/channels", ok=True)
     assert [c.json["recipient_id"] for c in opened] == [int(desk.user_id("alice"))]
     assert len(desk.dm_messages("alice")) == 2
+
+
+async def test_a_deleted_card_gets_the_change_posted_in_the_channel(desk):
+    await report(desk, "VPN drops", service="vpn")
+    card = await desk.card(1)
+    del desk.fake.messages[card["id"]]  # someone deleted the card
+    await desk.answer(await desk.command("carol", "incident", "claim", id="INC-1"))
+    await desk.delivered()
+    [post] = desk.channel_messages("service-desk")
+    assert post["content"].startswith("INC-1 claimed by @carol — now In progress")
+    assert all(r.status == "sent" for r in desk.outbox())
+
+
+async def test_without_thread_permission_the_change_is_a_reply_to_the_card(desk):
+    desk.fake.fail("POST", "/channels/*/messages/*/threads", status=403)
+    await report(desk, "VPN drops", service="vpn")
+    card = await desk.card(1)
+    await desk.answer(await desk.command("carol", "incident", "claim", id="INC-1"))
+    await desk.delivered()
+    card_now, reply = desk.channel_messages("service-desk")
+    assert card_now["id"] == card["id"]
+    assert reply["content"].startswith("INC-1 claimed by @carol")
+    assert reply["message_reference"]["message_id"] == card["id"]
