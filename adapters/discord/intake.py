@@ -8,13 +8,13 @@ then arrive in the same DM (the outbox sends a person's notifications there).
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING
 
 import discord
 
 from adapters.discord.modals import NewIncidentForm
 from adapters.discord.people import identity_of
+from adapters.discord.render import chunks
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.inbound import first_delivery
@@ -22,10 +22,9 @@ from bot.inbound import first_delivery
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
 
-log = logging.getLogger(__name__)
-
 OFFER = "Shall I open an incident for this? You'll get updates right here."
 MAX_TITLE = 200
+NO_PINGS = discord.AllowedMentions.none()
 
 
 def title_and_details(text: str) -> tuple[str, str]:
@@ -55,11 +54,12 @@ class Intake:
             identity = identity_of(message.author)
             dispatcher = self.desk.runtime.dispatcher
             reply = await asyncio.to_thread(dispatcher.execute, identity, text)
-            await message.channel.send(reply.text[:2000], allowed_mentions=_NO_PINGS)
+            for part in chunks(reply.text):
+                await message.channel.send(part, allowed_mentions=NO_PINGS)
             return
         quote = discord.Embed(description=text[:4000]).set_footer(text="Your message")
         buttons = layout(*(IntakeButton(a, str(message.id)) for a in ("open", "form", "dismiss")))
-        await message.channel.send(OFFER, embed=quote, view=buttons, allowed_mentions=_NO_PINGS)
+        await message.channel.send(OFFER, embed=quote, view=buttons, allowed_mentions=NO_PINGS)
 
     async def press(self, interaction: discord.Interaction, action: str, message_id: str) -> None:
         """One of the offer's buttons."""
@@ -94,6 +94,3 @@ def _quoted_text(message: discord.Message | None) -> str:
     if message is None or not message.embeds:
         return ""
     return message.embeds[0].description or ""
-
-
-_NO_PINGS = discord.AllowedMentions.none()

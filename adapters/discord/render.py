@@ -17,7 +17,16 @@ from bot.outbox import OutboundMessage
 from bot.templates import has_template, render
 
 LIMIT = 2000  # characters in a message's content
-FREE_TEXT = ("title", "description", "resolution", "hold_reason", "note", "reason", "change")
+FREE_TEXT = (
+    "title",
+    "description",
+    "resolution",
+    "hold_reason",
+    "note",
+    "reason",
+    "change",
+    "changes",
+)
 
 
 @dataclass(frozen=True)
