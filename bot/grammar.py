@@ -259,6 +259,9 @@ def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
     i = 0
     while i < len(words):
         word = words[i]
+        if word == "--":  # the usual end-of-options mark: the rest is text, even "--x"
+            positional += words[i + 1 :]
+            break
         if word.startswith("--") and len(word) > 2:
             key, has_value, value = word[2:].partition("=")
             key = key.lower()
@@ -311,6 +314,23 @@ def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]
             extra = " ".join(words[len(sub.args) :])[:60]
             raise UsageError(f"Unexpected '{extra}' (quote text that has spaces).", usage)
     return args
+
+
+def build_argv(
+    command: str, subcommand: str, args: list[str], flags: dict[str, str | bool] | None = None
+) -> list[str]:
+    """The argv for a command built from form fields or options, not typed text.
+
+    Values are taken literally: flags as --name=value, positional text after "--", so a
+    title or note that happens to start with "--" is never read as an option.
+    """
+    argv = [command, subcommand]
+    for name, value in (flags or {}).items():
+        if value is True:
+            argv.append(f"--{name}")
+        elif value not in (None, "", False):
+            argv.append(f"--{name}={value}")
+    return argv + ["--"] + [a for a in args if a != ""]
 
 
 def help_text(topic: str = "") -> str:

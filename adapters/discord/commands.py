@@ -60,17 +60,12 @@ def build_tree(client: discord.Client) -> app_commands.CommandTree:
 
 
 def to_argv(command: str, sub: grammar.Subcommand, options: dict[str, Any]) -> list[str]:
-    """The grammar's argv for an invocation: positional arguments, then --flag=value."""
-    argv = [command, sub.name]
-    argv += [str(options[a.name]) for a in sub.args if options.get(a.name) not in (None, "")]
-    for flag in sub.flags:
-        value = options.get(flag.name)
-        if flag.is_switch:
-            argv += [f"--{flag.name}"] if value else []
-        elif value not in (None, ""):
-            # --name=value keeps a value that starts with "--" or has spaces in one word.
-            argv.append(f"--{flag.name}={value}")
-    return argv
+    """The grammar's argv for an invocation; option values are taken literally."""
+    args = [str(options[a.name]) for a in sub.args if options.get(a.name) not in (None, "")]
+    flags = {
+        f.name: bool(options.get(f.name)) if f.is_switch else options.get(f.name) for f in sub.flags
+    }
+    return grammar.build_argv(command, sub.name, args, flags)
 
 
 def _callback(command: str, sub: grammar.Subcommand) -> Callable[..., Awaitable[None]]:

@@ -30,7 +30,7 @@ NO_PINGS = discord.AllowedMentions.none()
 def title_and_details(text: str) -> tuple[str, str]:
     """A title from the first line (cut at a word), and the whole text when there is more."""
     first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
-    title = first.lstrip("-").strip() or "Help needed"  # "--x" would read as an option
+    title = first.strip() or "Help needed"
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"
     details = text.strip() if text.strip() != title else ""
@@ -83,7 +83,7 @@ class Intake:
         if not first:
             text = "I already opened an incident for that message."
         else:
-            argv = ["incident", "new", title] + ([f"--description={details}"] if details else [])
+            argv = grammar.build_argv("incident", "new", [title], {"description": details})
             identity = identity_of(interaction.user)
             reply = await asyncio.to_thread(runtime.dispatcher.execute_argv, identity, argv)
             text = reply.text

@@ -7,6 +7,8 @@ from typing import Any
 
 import discord
 
+from bot import grammar
+
 FORM_TIMEOUT = 30 * 60.0  # forget a form nobody submitted, so abandoned ones do not pile up
 
 NOTE_FORMS: dict[str, tuple[str, str, bool, str]] = {
@@ -37,7 +39,7 @@ class NoteForm(discord.ui.Modal):
     def argv(self) -> list[str]:
         """The command this form stands for, e.g. incident resolve INC-42 "the fix"."""
         note = self.note.value.strip()
-        return ["incident", self.action, self.key] + ([note] if note else [])
+        return grammar.build_argv("incident", self.action, [self.key, note])
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]
@@ -99,9 +101,7 @@ class NewIncidentForm(discord.ui.Modal):
         values = {name: field.value.strip() for name, field in self.fields.items()}
         if self.category:
             values["category"] = self.category
-        argv = ["incident", "new", values.pop("title")]
-        argv += [f"--{name}={value}" for name, value in values.items() if value]
-        return argv
+        return grammar.build_argv("incident", "new", [values.pop("title")], values)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]

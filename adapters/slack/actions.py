@@ -22,6 +22,7 @@ from adapters.slack.modals import (
     reason_modal,
     submitted,
 )
+from bot import grammar
 
 DIRECT = re.compile(r"^incident_(claim|resume|close)$")
 BY_FORM = re.compile(r"^incident_(resolve|hold|reopen)$")
@@ -47,7 +48,8 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
         await ack()
         asker = asker_of(body)
         verb = DIRECT.match(action["action_id"]).group(1)
-        desk.spawn(desk.execute(asker, argv=["incident", verb, action.get("value", "")]), asker)
+        argv = grammar.build_argv("incident", verb, [action.get("value", "")])
+        desk.spawn(desk.execute(asker, argv=argv), asker)
 
     @app.action(BY_FORM)
     async def on_form_button(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -84,10 +86,8 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
             return
         await ack()
         asker = Asker.from_metadata(metadata(view).get("asker") or {}, body["user"]["id"])
-        argv = ["incident", "new", values["title"]]
-        for flag in ("service", "impact", "urgency", "description"):
-            if values.get(flag):
-                argv += [f"--{flag}", values[flag]]
+        flags = {f: values.get(f) for f in ("service", "impact", "urgency", "description")}
+        argv = grammar.build_argv("incident", "new", [values["title"]], flags)
         desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
 
     @app.view(REASON)
@@ -106,7 +106,7 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
             return
         await ack()
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
-        argv = ["incident", verb, key] + ([reason] if reason else [])
+        argv = grammar.build_argv("incident", verb, [key, reason or ""])
         desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
 
 

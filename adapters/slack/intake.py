@@ -16,6 +16,7 @@ from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
 from adapters.slack.mrkdwn import escape, plain
 from adapters.slack.threads import incident_of_dm_thread, remember_dm_thread
+from bot import grammar
 
 OPEN = "intake_open"
 DISMISS = "intake_dismiss"
@@ -135,7 +136,7 @@ async def _note_on_thread(
     if incident is None:
         return False
     reply = await desk.execute(
-        asker, argv=["incident", "note", f"INC-{incident}", text], tell=False
+        asker, argv=grammar.build_argv("incident", "note", [f"INC-{incident}", text]), tell=False
     )
     if reply is not None:
         await desk.client.chat_postMessage(
@@ -156,7 +157,7 @@ async def open_from_offer(desk: SlackDesk, asker: Asker, value: str, offer_ts: s
         await desk.replies.tell(asker, "An incident was already opened from this message.")
         return
     title, description = summarize(text)
-    argv = ["incident", "new", title] + (["--description", description] if description else [])
+    argv = grammar.build_argv("incident", "new", [title], {"description": description})
     reply = await desk.execute(asker, argv=argv, tell=False)
     if reply is None:
         return

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.grammar import COMMANDS, UsageError, help_text, parse, parse_argv, tokenize
+from bot.grammar import COMMANDS, UsageError, build_argv, help_text, parse, parse_argv, tokenize
 
 
 def test_quoted_title_and_flags():
@@ -130,3 +130,18 @@ def test_the_command_reference_lists_every_usage_line():
         for sub in command.subcommands.values():
             usage = sub.usage(command.name).replace("|", "\\|")  # escaped inside tables
             assert f"`{usage}`" in reference, usage
+
+
+def test_text_after_a_double_dash_is_never_an_option():
+    inv = parse("/incident note INC-1 -- --force did not help")
+    assert inv.args == {"id": "INC-1", "text": "--force did not help"}
+    assert inv.flags == {}
+
+
+def test_argv_built_from_form_fields_takes_values_literally():
+    argv = build_argv("incident", "new", ["--rm -rf broke my laptop"], {"impact": "high", "service": None})
+    inv = parse_argv(argv)
+    assert inv.args == {"title": "--rm -rf broke my laptop"}
+    assert inv.flags == {"impact": "high"}
+    resolve = parse_argv(build_argv("incident", "resolve", ["INC-7", "--reinstalled the driver"]))
+    assert resolve.args == {"id": "INC-7", "resolution": "--reinstalled the driver"}
