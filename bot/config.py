@@ -364,18 +364,23 @@ class _Checker:
     def role_mapping(self) -> dict[str, dict[str, str]]:
         result: dict[str, dict[str, str]] = {}
         for platform, mapping in self.section("role_mapping").items():
-            if platform not in ("slack", "discord") or not isinstance(mapping, dict):
+            if platform != "discord" or not isinstance(mapping, dict):
                 self.problem(
                     ("role_mapping", platform),
-                    "role_mapping maps a platform (discord, slack) to {platform role: deskbot role}",
+                    "role_mapping maps Discord role ids to deskbot roles: discord: {ROLE_ID: agent}",
                 )
                 continue
-            for role_name, role in mapping.items():
-                if role not in ROLES:
+            for role_id, role in mapping.items():
+                path = ("role_mapping", platform, role_id)
+                # A role name can be created in any server the bot is in; an id cannot.
+                if not str(role_id).isdigit():
                     self.problem(
-                        ("role_mapping", platform, role_name),
-                        f"unknown role '{role}' (one of {', '.join(ROLES)})",
+                        path,
+                        f"'{role_id}' is not a Discord role id: map roles by id (Server "
+                        "Settings → Roles → Copy Role ID), since anyone can name a role",
                     )
+                elif role not in ROLES:
+                    self.problem(path, f"unknown role '{role}' (one of {', '.join(ROLES)})")
             result[platform] = {str(k): v for k, v in mapping.items() if v in ROLES}
         return result
 

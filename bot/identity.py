@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.context import Actor, DeskContext
 from domain.errors import NotFound
@@ -30,17 +30,19 @@ def resolve_actor(
     """The desk actor for a platform user, creating and remembering them on first contact."""
     if identity.platform == "console":
         return actor_for(get_person(ctx, identity.user_id))
-    mapping = role_mapping.get(identity.platform, {})
-    granted = tuple(sorted({mapping[r] for r in identity.platform_roles if r in mapping}))
     person = person_for_platform_user(
         ctx,
         platform=identity.platform,
         user_id=identity.user_id,
         display_name=identity.display_name,
         email=identity.email,
-        roles=granted,
     )
-    return actor_for(person)
+    actor = actor_for(person)
+    # Roles a platform grants (a mapped Discord role) hold only while the user has them,
+    # so they are added for this request and never stored.
+    mapping = role_mapping.get(identity.platform, {})
+    granted = {mapping[r] for r in identity.platform_roles if r in mapping}
+    return replace(actor, roles=actor.roles | granted) if granted else actor
 
 
 def resolve_person_name(ctx: DeskContext, platform: str, reference: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, NotFound
-from domain.records import PersonRecord
+from domain.records import IncidentRecord, PersonRecord, TimelineEntry
 
 PLATFORM_ID_FIELDS = {"slack": "slack_id", "discord": "discord_id"}
 
@@ -31,11 +31,29 @@ def find_by_platform_id(ctx: DeskContext, platform: str, user_id: str) -> Person
 
 
 def sync_configured_people(ctx: DeskContext) -> int:
-    """Make the stored directory agree with the configuration; return how many changed."""
+    """Make the stored directory agree with the configuration; return how many changed.
+
+    The configuration is the authority on names, roles and platform ids: a chat user who
+    took a configured name first is moved aside (they cannot inherit its roles), an id the
+    config gives someone is taken from whoever held it, and a person no longer configured
+    drops to the default role.
+    """
     changed = 0
+    configured = ctx.policy.people
+    for profile in configured.values():
+        for platform, field_name in PLATFORM_ID_FIELDS.items():
+            value = getattr(profile, field_name)
+            holder = find_by_platform_id(ctx, platform, value) if value else None
+            if holder is not None and holder.name != profile.name:
+                setattr(holder, field_name, None)
+                changed += 1
+    ctx.session.flush()
     stored = {p.name: p for p in ctx.session.scalars(select(PersonRecord))}
-    for profile in ctx.policy.people.values():
+    for profile in configured.values():
         person = stored.get(profile.name)
+        if person is not None and not person.from_config:
+            _rename(ctx, person, _free_name(ctx, f"{profile.name}-chat"))
+            person = None
         if person is None:
             person = PersonRecord(name=profile.name, created_at=ctx.clock.now())
             ctx.session.add(person)
@@ -55,6 +73,11 @@ def sync_configured_people(ctx: DeskContext) -> int:
                 setattr(person, field_name, value)
                 changed += 1
         ctx.session.flush()
+    for person in stored.values():
+        if person.from_config and person.name not in configured:
+            person.roles, person.from_config = ctx.policy.default_role, False
+            changed += 1
+    ctx.session.flush()
     return changed
 
 
@@ -65,21 +88,22 @@ def person_for_platform_user(
     user_id: str,
     display_name: str | None = None,
     email: str | None = None,
-    roles: tuple[str, ...] = (),
 ) -> PersonRecord:
     """Map a chat user to a person: by platform id, else by email, else a new employee.
 
-    The mapping is stored so the next message from the same user is a single lookup.
-    `roles` are roles granted by the platform (e.g. a Discord role mapped in the config);
-    they are added to a person met on the platform, never taken away from a configured one.
+    The mapping is stored so the next message from the same user is a single lookup. An
+    email only links a person who has no account on that platform yet, so two chat
+    accounts never merge into one person.
     """
+    field_name = _id_field(platform)
     person = find_by_platform_id(ctx, platform, user_id)
     if person is None and email:
-        person = ctx.session.scalar(
+        found = ctx.session.scalar(
             select(PersonRecord).where(PersonRecord.email == email.strip().lower())
-        ) or ctx.session.scalar(select(PersonRecord).where(PersonRecord.email == email.strip()))
-        if person is not None and getattr(person, _id_field(platform)) is None:
-            setattr(person, _id_field(platform), user_id)
+        )
+        if found is not None and getattr(found, field_name) is None:
+            setattr(found, field_name, user_id)
+            person = found
     if person is None:
         person = PersonRecord(
             name=_free_name(ctx, display_name or email or f"{platform}-{user_id}"),
@@ -89,14 +113,30 @@ def person_for_platform_user(
             from_config=False,
             created_at=ctx.clock.now(),
         )
-        setattr(person, _id_field(platform), user_id)
+        setattr(person, field_name, user_id)
         ctx.session.add(person)
-    if roles:
-        merged = person.role_set | set(roles)
-        if merged != person.role_set:
-            person.roles = ",".join(sorted(merged))
     ctx.session.flush()
     return person
+
+
+def _rename(ctx: DeskContext, person: PersonRecord, new_name: str) -> None:
+    """Give a stored person another desk name, and carry their incidents along."""
+    old = person.name
+    for column in (IncidentRecord.reporter, IncidentRecord.assignee):
+        ctx.session.execute(
+            update(IncidentRecord)
+            .where(column == old)
+            .values({column.key: new_name})
+            .execution_options(synchronize_session=False)
+        )
+    ctx.session.execute(
+        update(TimelineEntry)
+        .where(TimelineEntry.actor == old)
+        .values(actor=new_name)
+        .execution_options(synchronize_session=False)
+    )
+    person.name = new_name
+    ctx.session.flush()
 
 
 def _id_field(platform: str) -> str:

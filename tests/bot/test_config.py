@@ -93,3 +93,10 @@ def test_config_check_command(tmp_path, capsys):
         f"{bad}:{line_of(EXAMPLE, 'lead: carol')}: teams.network.lead: unknown person 'karol'"
         in err
     )
+
+
+def test_discord_roles_are_mapped_by_id_only():
+    bad = EXAMPLE.replace('"1100000000000000100": agent', '"Service Desk": agent')
+    found = problems_of(bad)
+    assert len(found) == 1
+    assert "'Service Desk' is not a Discord role id: map roles by id" in found[0]
