@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 
 QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+APOSTROPHES = ("'", "\u2018")  # an unclosed one is a letter: "it's", not a quote
 MAX_INPUT = 20_000
 
 
@@ -197,11 +198,14 @@ def tokenize(text: str) -> list[str]:
     i = 0
     while i < len(text):
         char = text[i]
-        if char in QUOTES:
+        # A quote opens a phrase only where a word (or a --flag= value) starts, so the
+        # apostrophes in "won't" or "Bob's" stay ordinary letters.
+        opens = char in QUOTES and (not in_token or (current and current[-1].endswith("=")))
+        end = _closing_quote(text, i) if opens else -1
+        if opens and end < 0 and char not in APOSTROPHES:
             closing = QUOTES[char]
-            end = text.find(closing, i + 1)
-            if end < 0:
-                raise UsageError(f"A quote ({char}) is not closed: add the closing {closing}.")
+            raise UsageError(f"A quote ({char}) is not closed: add the closing {closing}.")
+        if end >= 0:
             current.append(text[i + 1 : end])
             in_token, i = True, end + 1
             continue
@@ -216,6 +220,15 @@ def tokenize(text: str) -> list[str]:
     if in_token:
         tokens.append("".join(current))
     return tokens
+
+
+def _closing_quote(text: str, start: int) -> int:
+    """Where the quote opened at `start` closes: preferably at the end of a word."""
+    closing = QUOTES[text[start]]
+    first = end = text.find(closing, start + 1)
+    while end >= 0 and end + 1 < len(text) and not text[end + 1].isspace():
+        end = text.find(closing, end + 1)
+    return end if end >= 0 else first
 
 
 def parse(text: str) -> Invocation:

@@ -139,9 +139,29 @@ def test_text_after_a_double_dash_is_never_an_option():
 
 
 def test_argv_built_from_form_fields_takes_values_literally():
-    argv = build_argv("incident", "new", ["--rm -rf broke my laptop"], {"impact": "high", "service": None})
+    argv = build_argv(
+        "incident", "new", ["--rm -rf broke my laptop"], {"impact": "high", "service": None}
+    )
     inv = parse_argv(argv)
     assert inv.args == {"title": "--rm -rf broke my laptop"}
     assert inv.flags == {"impact": "high"}
     resolve = parse_argv(build_argv("incident", "resolve", ["INC-7", "--reinstalled the driver"]))
     assert resolve.args == {"id": "INC-7", "resolution": "--reinstalled the driver"}
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("/incident new VPN won't connect", "VPN won't connect"),
+        ("/incident new Bob's laptop won't boot", "Bob's laptop won't boot"),
+        ("/incident new 'Bob's laptop' --impact low", "Bob's laptop"),
+        ('/incident new the 5" screen flickers', 'the 5" screen flickers'),
+        ("/incident new 'cause it broke", "'cause it broke"),
+    ],
+)
+def test_apostrophes_and_inch_marks_inside_words_are_letters(text, title):
+    assert parse(text).args["title"] == title
+
+
+def test_a_quoted_flag_value():
+    assert parse('/incident new x --description="two words"').flags == {"description": "two words"}
