@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import OperationalError
+
 from bot.outbox import OutboxDelivery
 from domain.context import DeskContext
 from domain.records import Timer
@@ -35,6 +37,11 @@ class TimerWorker:
                         return fired
                     timer_id = timer.id
                     fire_timer(ctx, timer)
+            except OperationalError:
+                # Deadlock victim, lock timeout, lost connection: the timer is still
+                # pending (the transaction rolled back) and the next pass tries again.
+                log.warning("timers: database busy or unreachable; retrying", exc_info=True)
+                return fired
             except Exception:
                 if timer_id is None:
                     raise

@@ -25,7 +25,8 @@ def deadlines(ctx: DeskContext, incident: IncidentRecord) -> dict[str, datetime]
     }
 
 
-def _still_running(incident: IncidentRecord, kind: str) -> bool:
+def clock_running(incident: IncidentRecord, kind: str) -> bool:
+    """Whether an SLA timer of this kind still has something to say."""
     flags = {
         "respond_warning": incident.respond_warned or incident.respond_breached,
         "respond_breach": incident.respond_breached,
@@ -50,7 +51,7 @@ def schedule_sla(ctx: DeskContext, incident: IncidentRecord, *, fresh: bool = Fa
         [
             Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending")
             for kind, due in deadlines(ctx, incident).items()
-            if _still_running(incident, kind)
+            if clock_running(incident, kind)
         ]
     )
 

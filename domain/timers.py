@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from domain import sla
 from domain.context import SYSTEM, DeskContext
 from domain.incidents import OPEN_STATES, announce_change, auto_close, get_incident, record_event
 from domain.notifications import notify_channel, notify_person
-from domain.records import Timer
+from domain.records import IncidentRecord, Timer
 
 _CLOCK_WORDS = {"respond": "time to respond", "resolve": "time to resolve"}
 
 
 def claim_due_timer(ctx: DeskContext) -> Timer | None:
-    """Lock the oldest due timer; other workers skip it (FOR UPDATE SKIP LOCKED)."""
+    """Lock the oldest due timer and its incident together, skipping rows others hold.
+
+    Use cases lock an incident and then its timers; taking both here in one statement
+    (FOR UPDATE SKIP LOCKED over the join) means the worker never waits on a command
+    that waits on it. A timer whose incident is busy is simply taken on the next pass.
+    """
     return ctx.session.scalar(
         select(Timer)
+        .join(IncidentRecord, IncidentRecord.id == Timer.incident_id)
         .where(Timer.state == "pending", Timer.due_at <= ctx.clock.now())
         .order_by(Timer.due_at, Timer.id)
         .limit(1)
@@ -32,9 +39,9 @@ def fire_timer(ctx: DeskContext, timer: Timer) -> None:
         return
     if incident.state not in OPEN_STATES or incident.paused_since is not None:
         return  # the clock stopped after this timer was written; nothing to say
+    if not sla.clock_running(incident, timer.kind):
+        return  # answered, already warned or breached (e.g. a re-targeted clock)
     clock_name, _, stage = timer.kind.partition("_")
-    if clock_name == "respond" and incident.first_response_at is not None:
-        return
     if stage == "warning":
         _warn(ctx, incident, clock_name)
     else:

@@ -134,3 +134,49 @@ def test_resolving_from_hold_then_reopening_keeps_the_clock_honest(desk):
     with desk.runtime.database.transaction() as session:
         pending = session.scalars(select(Timer).where(Timer.state == "pending")).all()
     assert sorted(t.kind for t in pending) == ["resolve_breach"]
+
+
+def test_a_command_and_the_timer_worker_on_one_incident_do_not_deadlock(desk, monkeypatch):
+    """The worker holds a due timer while an agent puts the same incident on hold."""
+    import threading
+    from datetime import timedelta
+
+    import bot.worker
+    from domain.context import Actor, DeskContext
+    from domain.incidents import get_incident, hold_incident
+
+    desk.say("alice", NEW_P2)
+    desk.say("erin", "/incident claim INC-1")
+    desk.clock.advance(timedelta(hours=6, minutes=30))  # the resolve warning is due
+    holding, release = threading.Event(), threading.Event()
+    real_fire = bot.worker.fire_timer
+
+    def fire_slowly(ctx, timer):
+        holding.set()
+        # Give the command the chance to lock the incident first (it cannot when the
+        # worker already holds the incident too: then this waits a second and goes on).
+        release.wait(1)
+        return real_fire(ctx, timer)
+
+    monkeypatch.setattr(bot.worker, "fire_timer", fire_slowly)
+    fired: list[int] = []
+    worker = threading.Thread(target=lambda: fired.append(desk.runtime.timers.run_due()))
+    worker.start()
+    assert holding.wait(10)
+    replies: list = []
+
+    def hold() -> None:
+        # A use case locks the incident first, then touches its timers.
+        with desk.runtime.database.transaction() as session:
+            ctx = DeskContext(session, desk.runtime.policy, desk.clock, ("console",))
+            get_incident(ctx, "INC-1", for_update=True)
+            release.set()
+            erin = Actor("erin", frozenset({"agent"}))
+            replies.append(hold_incident(ctx, erin, "INC-1", "waiting for the ISP").state)
+
+    user = threading.Thread(target=hold)
+    user.start()
+    worker.join(30)
+    user.join(30)
+    assert replies == ["on_hold"]
+    assert fired == [1]
