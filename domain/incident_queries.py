@@ -67,7 +67,7 @@ def list_incidents(
         query = query.where(IncidentRecord.state == state)
         states_word = STATE_LABELS[state].lower()
     elif include_closed:
-        states_word = "all"
+        states_word = ""
     else:
         query = query.where(IncidentRecord.state.in_(OPEN_STATES))
         states_word = "open"
@@ -81,20 +81,20 @@ def list_incidents(
                 f"There is no team '{team[:40]}'. Teams: {', '.join(sorted(ctx.policy.teams))}."
             )
         query = query.where(IncidentRecord.assignment_group == found.name)
-        title = f"{states_word.capitalize()} incidents of team {found.name}"
+        title = f"{states_word} incidents of team {found.name}".strip().capitalize()
     elif not actor.is_agent or (mine and not actor.is_agent):
         query = query.where(IncidentRecord.reporter == actor.name)
-        title = f"Your {states_word} incidents"
+        title = " ".join(w for w in ("Your", states_word, "incidents") if w)
     elif mine:
         query = query.where(IncidentRecord.assignee == actor.name)
-        title = f"{states_word.capitalize()} incidents assigned to you"
+        title = f"{states_word} incidents assigned to you".strip().capitalize()
     else:
         teams = [t.name for t in ctx.policy.teams_of(actor.name)]
         if teams:
             query = query.where(IncidentRecord.assignment_group.in_(teams))
-            title = f"{states_word.capitalize()} incidents of {', '.join(teams)}"
+            title = f"{states_word} incidents of {', '.join(teams)}".strip().capitalize()
         else:
-            title = f"All {states_word} incidents"
+            title = " ".join(w for w in ("All", states_word, "incidents") if w)
     rows = list(
         ctx.session.scalars(query.order_by(_PRIORITY_ORDER, IncidentRecord.id).limit(limit + 1))
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select, update
 
 from domain import sla
@@ -29,8 +31,10 @@ MAX_TEXT = 4000
 def parse_key(key: str) -> int:
     """Turn 'INC-42', 'inc-42', '#42' or '42' into 42, or explain the expected form."""
     text = key.strip().upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"'{key[:40]}' is not an incident number; use the form INC-42.")
+    if len(text) > 9:  # beyond any real desk, and beyond PostgreSQL's integer column
+        raise NotFound(f"There is no incident INC-{text[:12]}.")
     return int(text)
 
 
@@ -59,9 +63,11 @@ def open_incident(
 ) -> IncidentRecord:
     """Log a new incident, prioritise it from the matrix and route it to its team."""
     title = clean_title(title)
-    check_text(description, "The description")
+    description = check_text(description, "The description")
     impact, urgency = check_level(impact, "impact"), check_level(urgency, "urgency")
     group = ctx.policy.triage_team
+    if category is not None and service is None:
+        raise InvalidInput("Give the service too: --service NAME --category NAME.")
     if service is not None:
         found = find_service(ctx, service, category)
         service, group = found.name, found.owner
@@ -132,26 +138,7 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
         incident.assignment_group, incident.assignee, incident.state = team.name, None, "new"
         record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
         announce_change(ctx, incident, f"assigned to team {team.name} by @{actor.name}")
-        channel = ctx.policy.team_channel(team.name)
-        notify_channel(
-            ctx,
-            channel,
-            "incident_escalated",
-            incident=incident,
-            by=actor.name,
-            from_group=from_group,
-            to_group=team.name,
-        )
-        if team.lead:
-            notify_person(
-                ctx,
-                team.lead,
-                "incident_escalated",
-                incident=incident,
-                by=actor.name,
-                from_group=from_group,
-                to_group=team.name,
-            )
+        tell_new_team(ctx, incident, actor, from_group)
         return incident
     person = get_person(ctx, name)
     if not person.role_set & {"agent", "admin"}:
@@ -179,10 +166,9 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
     """Comment on an incident; the reporter and the assignee hear about it."""
     incident = get_incident(ctx, key, for_update=True)
     require_can_see(actor, incident)
-    text = text.strip()
+    text = check_text(text, "A note")
     if not text:
         raise InvalidInput("A note needs some text.")
-    check_text(text, "A note")
     if incident.state in ("closed", "cancelled"):
         raise InvalidTransition(f"{incident.key} is {incident.state}; open a new incident instead.")
     record_event(ctx, incident, actor, "note", text)
@@ -196,12 +182,11 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
 def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> IncidentRecord:
     """Put an incident on hold (waiting for the user or a supplier); SLA clocks pause."""
     require_agent(actor, "put incidents on hold")
-    reason = reason.strip()
+    reason = check_text(reason, "The reason")
     if not reason:
         raise InvalidInput(
             'Say why the incident is on hold: /incident hold INC-42 "waiting for the user".'
         )
-    check_text(reason, "The reason")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("assigned", "in_progress"), "put on hold")
     incident.state, incident.hold_reason = "on_hold", reason
@@ -230,12 +215,11 @@ def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) -> IncidentRecord:
     """Record the fix; the reporter confirms (close) or it closes by itself later."""
     require_agent(actor, "resolve incidents")
-    resolution = resolution.strip()
+    resolution = check_text(resolution, "The resolution")
     if not resolution:
         raise InvalidInput(
             'Say how it was fixed: /incident resolve INC-42 "restarted the VPN concentrator".'
         )
-    check_text(resolution, "The resolution")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress", "on_hold"), "resolved")
     if incident.state == "on_hold":
@@ -280,7 +264,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     """The fix did not hold: back to work, SLA clocks running again."""
     incident = get_incident(ctx, key, for_update=True)
     _require_reporter_or_agent(actor, incident, "reopen")
-    check_text(reason, "The reason")
+    reason = check_text(reason, "The reason")
     if incident.state == "closed":
         raise InvalidTransition(
             f"{incident.key} is closed; open a new incident and mention {incident.key}."
@@ -321,7 +305,7 @@ def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     """Withdraw an incident logged by mistake or no longer needed."""
     incident = get_incident(ctx, key, for_update=True)
     _require_reporter_or_agent(actor, incident, "cancel")
-    check_text(reason, "The reason")
+    reason = check_text(reason, "The reason")
     _require_state(incident, OPEN_STATES, "cancelled")
     incident.state, incident.closed_at = "cancelled", ctx.clock.now()
     sla.cancel_sla(ctx, incident)
@@ -338,6 +322,18 @@ def auto_close(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None
     """Close a resolved incident nobody confirmed within the auto-close period."""
     if incident.state == "resolved":
         _close(ctx, incident, actor, "Closed automatically: no reply after resolution")
+
+
+def tell_new_team(
+    ctx: DeskContext, incident: IncidentRecord, actor: Actor, from_group: str | None
+) -> None:
+    """Functional escalation: the incident's new team hears in its channel, and its lead."""
+    team = ctx.policy.teams.get(incident.assignment_group or "")
+    if team is None:
+        return
+    context = {"by": actor.name, "from_group": from_group, "to_group": team.name}
+    notify_channel(ctx, team.channel, "incident_escalated", incident=incident, **context)
+    notify_person(ctx, team.lead, "incident_escalated", incident=incident, **context)
 
 
 def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
@@ -407,9 +403,14 @@ def _require_state(incident: IncidentRecord, allowed: tuple[str, ...], verb: str
         raise InvalidTransition(f"{incident.key} is {label}, so it cannot be {verb}.")
 
 
+def clean_text(text: str) -> str:
+    """Text without control characters (a NUL cannot even be stored in PostgreSQL)."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
 def clean_title(title: str) -> str:
     """A title on one line, not empty and not too long."""
-    title = " ".join(title.split())
+    title = " ".join(clean_text(title).split())
     if not title:
         raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
     if len(title) > MAX_TITLE:
@@ -442,9 +443,10 @@ def check_level(value: str, what: str) -> str:
     return level
 
 
-def check_text(text: str, what: str) -> None:
-    """Refuse free text longer than a chat message should be."""
+def check_text(text: str, what: str) -> str:
+    """Free text without control characters, refused when longer than a chat message."""
     if len(text) > MAX_TEXT:
         raise InvalidInput(
             f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)})."
         )
+    return clean_text(text).strip()

@@ -15,6 +15,7 @@ from domain.incidents import (
     get_incident,
     record_event,
     require_agent,
+    tell_new_team,
 )
 from domain.notifications import notify_person
 from domain.records import IncidentRecord
@@ -54,11 +55,14 @@ def update_incident(
     if title is not None:
         change("title", "title", clean_title(title))
     if description is not None:
-        check_text(description, "The description")
-        change("description", "description", description.strip())
+        change("description", "description", check_text(description, "The description"))
+    from_group = incident.assignment_group
     if service is not None:
         found = find_service(ctx, service, category)
         change("service", "service", found.name)
+        if category is None and incident.category not in (None, *found.categories):
+            changes.append(f"category {incident.category} → —")  # not one of the new service's
+            incident.category = None
         if incident.assignee is None:
             change("assignment_group", "queue", found.owner)
     if category is not None:
@@ -78,8 +82,11 @@ def update_incident(
     text = "; ".join(changes)
     record_event(ctx, incident, actor, "updated", text)
     if incident.priority != old_priority:
+        _rearm_warnings(ctx, incident)
         sla.schedule_sla(ctx, incident)
     announce_change(ctx, incident, f"updated by @{actor.name}: {text}")
+    if incident.assignment_group != from_group:
+        tell_new_team(ctx, incident, actor, from_group)
     if incident.reporter != actor.name:
         notify_person(
             ctx,
@@ -90,3 +97,13 @@ def update_incident(
             changes=text,
         )
     return incident
+
+
+def _rearm_warnings(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """A new target whose warning point is still ahead deserves its own warning."""
+    due = sla.deadlines(ctx, incident)
+    now = ctx.clock.now()
+    for clock_name in ("respond", "resolve"):
+        breached = getattr(incident, f"{clock_name}_breached")
+        if not breached and due[f"{clock_name}_warning"] > now:
+            setattr(incident, f"{clock_name}_warned", False)

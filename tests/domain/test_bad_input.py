@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from bot.identity import PlatformIdentity
 from domain.records import IncidentRecord, OutboxMessage, TimelineEntry
 
 
@@ -113,3 +114,30 @@ def test_sql_looking_text_is_just_text(opened):
 
 def test_unknown_console_user_is_refused(opened):
     assert opened.say("mallory", "/incident list") == "I don't know anyone called 'mallory'."
+
+
+@pytest.mark.parametrize(
+    ("command", "reply"),
+    [
+        ("/incident show ²", "'²' is not an incident number; use the form INC-42."),
+        ("/incident show INC-١٢", "'INC-١٢' is not an incident number; use the form INC-42."),
+        ("/incident show INC-2147483648", "There is no incident INC-2147483648."),
+        (
+            '/incident new "x" --category whatever',
+            "Give the service too: --service NAME --category NAME.",
+        ),
+    ],
+)
+def test_odd_numbers_and_orphan_categories_get_a_clear_line(opened, command, reply):
+    before = snapshot(opened)
+    assert opened.say("bob", command) == reply
+    assert snapshot(opened) == before
+
+
+def test_control_characters_are_dropped_from_stored_text(opened):
+    reply = opened.runtime.dispatcher.execute_argv(
+        PlatformIdentity("console", "alice"),
+        ["incident", "note", "INC-1", "bell\x07 and nul\x00 gone"],
+    )
+    assert reply.ok
+    assert "bell and nul gone" in opened.say("alice", "/incident show INC-1")

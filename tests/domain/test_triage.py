@@ -40,3 +40,34 @@ def test_update_refusals(desk):
     )
     with desk.runtime.database.transaction() as session:
         assert len(session.scalars(select(Timer)).all()) == 4
+
+
+def test_a_new_service_drops_a_category_it_does_not_have_and_tells_the_new_team(desk):
+    desk.say("alice", '/incident new "Slow" --service vpn --category performance')
+    desk.posts()
+    desk.say("bob", "/incident update INC-1 --service email")
+    posts = desk.posts()
+    assert any(
+        p.startswith("[#messaging-team] INC-1") and "escalated to messaging from network" in p
+        for p in posts
+    )
+    assert any(p.startswith("[DM @frank] INC-1") for p in posts)
+    shown = desk.say("bob", "/incident show INC-1")
+    assert "Service: email ·" in shown and "category performance → —" in shown
+
+
+def test_a_lower_priority_gets_its_own_warning_again(desk):
+    desk.say("alice", '/incident new "Payroll down" --service email --impact high --urgency high')
+    desk.say("frank", "/incident claim INC-1")
+    assert any(
+        "SLA warning" in p and "time to resolve" in p for p in desk.advance(hours=3, minutes=5)
+    )
+    desk.say("frank", "/incident update INC-1 --impact low --urgency low")  # P5: 10 days
+    desk.posts()
+    assert desk.advance(days=7) == []
+    assert any("SLA warning: INC-1 [P5]" in p for p in desk.advance(days=1, hours=1))
+
+
+def test_listing_everything_reads_well(desk):
+    desk.say("alice", '/incident new "x"')
+    assert desk.say("alice", "/incident list --all").startswith("Your incidents (1):")
