@@ -38,6 +38,7 @@ SECTIONS = (
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_DURATION = 366 * 86400  # a year: beyond it a deadline is a typo, and dates overflow
 
 __all__ = ["ConfigError", "DeskConfig", "load_config", "load_config_text", "example_config_path"]
 
@@ -90,13 +91,13 @@ def parse_duration(text: Any) -> timedelta | None:
     if isinstance(text, bool) or not isinstance(text, str | int):
         return None
     if isinstance(text, int):
-        return timedelta(seconds=text) if text > 0 else None
+        return timedelta(seconds=text) if 0 < text <= MAX_DURATION else None
     compact = text.strip().lower()
     parts = DURATION_PART.findall(compact)
     if not parts or DURATION_PART.sub("", compact).strip():
         return None
     total = sum(int(n) * UNITS[u] for n, u in parts)
-    return timedelta(seconds=total) if total > 0 else None
+    return timedelta(seconds=total) if 0 < total <= MAX_DURATION else None
 
 
 class _Checker:
@@ -125,6 +126,9 @@ class _Checker:
         people = self.people()
         teams = self.teams(people, channels)
         services = self.services(teams)
+        for clash in sorted(set(people) & set(teams)):
+            # "/incident assign INC-1 NAME" must mean one thing.
+            self.problem(("teams", clash), f"'{clash}' is both a person and a team; rename one")
         routing = self.section("routing")
         triage = self.ref(routing, ("routing", "triage"), channels, "channel", required=True)
         escalation = self.ref(routing, ("routing", "escalation"), channels, "channel")
@@ -212,6 +216,9 @@ class _Checker:
                     self.problem(path + (key,), f"unknown field '{key}' for person '{name}'")
             roles = spec.get("roles", ["employee"])
             roles = [roles] if isinstance(roles, str) else roles
+            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+                self.problem(path + ("roles",), f"roles of {name} must be a list such as [agent]")
+                roles = []
             for role in roles:
                 if role not in ROLES:
                     self.problem(
@@ -257,7 +264,11 @@ class _Checker:
                 )
                 members = []
             for i, member in enumerate(members):
-                if member not in people:
+                if not isinstance(member, str):
+                    self.problem(
+                        path + ("members", i), f"a member of team '{name}' must be a person's name"
+                    )
+                elif member not in people:
                     self.problem(
                         path + ("members", i),
                         f"team '{name}' has unknown member '{member}'{_did_you_mean(str(member), people)}",
@@ -266,7 +277,7 @@ class _Checker:
             channel = self.ref(spec, path + ("channel",), channels, "channel")
             result[name] = Team(
                 name,
-                tuple(str(m) for m in members),
+                tuple(m for m in members if isinstance(m, str)),
                 lead,
                 channel,
                 str(spec.get("display_name") or name),
@@ -284,8 +295,10 @@ class _Checker:
                 continue
             owner = self.ref(spec, path + ("owner",), teams, "team", required=True)
             categories = spec.get("categories") or []
-            if not isinstance(categories, list):
-                self.problem(path + ("categories",), f"categories of '{name}' must be a list")
+            if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+                self.problem(
+                    path + ("categories",), f"categories of '{name}' must be a list of names"
+                )
                 categories = []
             result[name] = Service(
                 name,
@@ -332,7 +345,9 @@ class _Checker:
         value = parse_duration(raw)
         if value is None:
             self.problem(
-                path, f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d'
+                path,
+                f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d '
+                "(at most a year)",
             )
         return value
 

@@ -50,7 +50,7 @@ def test_missing_sla_and_bad_duration_are_both_reported():
     )
     found = problems_of(bad)
     assert (
-        f'deskbot.yaml:{line_of(bad, "5 hourz")}: bad duration "5 hourz": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d'
+        f'deskbot.yaml:{line_of(bad, "5 hourz")}: bad duration "5 hourz": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d (at most a year)'
         in found
     )
     assert any(p.endswith("missing SLA for priority P5 (respond, resolve)") for p in found)
@@ -100,3 +100,32 @@ def test_discord_roles_are_mapped_by_id_only():
     found = problems_of(bad)
     assert len(found) == 1
     assert "'Service Desk' is not a Discord role id: map roles by id" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("roles: [admin]", "roles: 5", "roles of grace must be a list such as [agent]"),
+        ("roles: [admin]", "roles: {agent: 1}", "roles of grace must be a list such as [agent]"),
+        (
+            "members: [frank]",
+            "members: [{frank: 1}]",
+            "a member of team 'messaging' must be a person's name",
+        ),
+        (
+            "categories: [delivery, mailbox, calendar, spam]",
+            "categories: [{a: 1}]",
+            "categories of 'email' must be a list of names",
+        ),
+        ("resolve: 4h", "resolve: 99999999999w", 'bad duration "99999999999w"'),
+        ("resolve: 10d", "resolve: 9999999d", 'bad duration "9999999d"'),
+        (
+            "  frank:\n    display_name: Frank",
+            "  network:\n    display_name: Frank",
+            "'network' is both a person and a team",
+        ),
+    ],
+)
+def test_wrong_shapes_are_problems_not_crashes(old, new, message):
+    assert old in EXAMPLE
+    assert any(message in p for p in problems_of(EXAMPLE.replace(old, new)))
