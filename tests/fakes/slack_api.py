@@ -16,7 +16,9 @@ Typical use::
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +44,27 @@ UNPARSED_BODY = "_unparsed_body"  # args key holding a body the fake could not p
 # Arguments that carry JSON even in a form body (Slack accepts both encodings).
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 _FIRST_TS_MICROS = 1_700_000_000_000_000
+
+# Slack's trigger_id (slash commands, button clicks) opens a modal for 3 seconds only.
+TRIGGER_TTL = 3.0
+_trigger_seq = itertools.count(1)
+_TRIGGER = re.compile(r"^\d+\.(\d{13})\.[0-9a-f]+$")
+
+
+def make_trigger_id(issued_at: float | None = None) -> str:
+    """A trigger id as Slack issues them, carrying its issue time (Unix ms) inside.
+
+    slack_signing uses this for every payload it builds, so the fake's views.open can tell
+    how old a trigger is. Pass ``issued_at`` (a ``time.time()`` value) for an older one.
+    """
+    issued = time.time() if issued_at is None else issued_at
+    return f"{next(_trigger_seq)}.{int(issued * 1000):013d}.0123456789abcdef0123456789abcdef"
+
+
+def trigger_issued_at(trigger_id: str) -> float | None:
+    """When make_trigger_id issued ``trigger_id`` (time.time() scale); None for other ids."""
+    match = _TRIGGER.match(trigger_id)
+    return int(match.group(1)) / 1000 if match else None
 
 
 @dataclass(frozen=True)
@@ -93,10 +116,22 @@ class _State:
 class FakeSlackApi:
     """Local stand-in for https://slack.com/api/ plus response_url endpoints."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1") -> None:
-        """Create the fake; call start() (or use it as a context manager) to serve."""
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        host: str = "127.0.0.1",
+        trigger_ttl: float = TRIGGER_TTL,
+    ) -> None:
+        """Create the fake; call start() (or use it as a context manager) to serve.
+
+        views.open answers ``expired_trigger_id`` for a trigger id (see make_trigger_id)
+        issued more than ``trigger_ttl`` seconds ago, as Slack does after 3 seconds.
+        Trigger ids in any other format (``"t"``) are accepted whatever their age.
+        """
         self.token = token
         self.host = host
+        self.trigger_ttl = trigger_ttl
         self._cond = threading.Condition()
         self._state = _State()
         self._server: ThreadingHTTPServer | None = None
@@ -444,6 +479,9 @@ class FakeSlackApi:
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("trigger_id") or not isinstance(args.get("view"), dict):
             return _error("invalid_arguments")
+        issued = trigger_issued_at(str(args["trigger_id"]))
+        if issued is not None and time.time() - issued > self.trigger_ttl:
+            return _error("expired_trigger_id")
         view = self._materialize_view(args["view"], self._next_id("V"))
         self._state.views[view["id"]] = view
         return {"ok": True, "view": view}

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .slack_api import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from .slack_api import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, make_trigger_id
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 VERIFICATION_TOKEN = "legacy-verification-token"  # deprecated field Slack still sends
 
-_ids = itertools.count(1)  # unique event ids / trigger ids within a test run
+_ids = itertools.count(1)  # unique event ids within a test run
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,13 @@ def sign_event(
 
 
 # ----------------------------------------------------------------- payloads
-def _trigger_id() -> str:
-    return f"{next(_ids)}.{int(time.time())}.0123456789abcdef0123456789abcdef"
+def new_trigger_id(issued_at: float | None = None) -> str:
+    """A fresh trigger id (or one issued at ``issued_at``, a time.time() value).
+
+    Its issue time is inside it, so FakeSlackApi's views.open refuses it with
+    ``expired_trigger_id`` once it is more than 3 seconds old, as Slack does.
+    """
+    return make_trigger_id(issued_at)
 
 
 def _team() -> dict[str, Any]:
@@ -142,7 +147,7 @@ def slash_command_fields(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or make_trigger_id(),
     }
 
 
@@ -179,7 +184,7 @@ def block_actions_payload(
         "user": _user(user_id, user_name),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or make_trigger_id(),
         "team": _team(),
         "enterprise": None,
         "is_enterprise_install": False,
@@ -262,7 +267,7 @@ def view_submission_payload(
         "user": _user(user_id, user_name),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or make_trigger_id(),
         "view": view,
         "response_urls": response_urls or [],
         "enterprise": None,

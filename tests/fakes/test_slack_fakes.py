@@ -26,9 +26,12 @@ from .slack_signing import (
     SignedRequest,
     SlackSigner,
     app_home_opened_event,
+    block_actions_payload,
     compute_signature,
     message_im_event,
+    new_trigger_id,
     plain_text_values,
+    slash_command_fields,
 )
 
 SECRET = "test-signing-secret"
@@ -225,6 +228,23 @@ async def test_async_client_methods(slack: FakeSlackApi) -> None:
     # users.info goes out as GET with a query string; chat.postMessage as JSON.
     assert slack.calls("users.info")[0].http_method == "GET"
     assert slack.calls("chat.postMessage")[0].content_type.startswith("application/json")
+
+
+@pytest.mark.asyncio
+async def test_views_open_refuses_a_trigger_id_older_than_three_seconds(
+    slack: FakeSlackApi,
+) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    view = {"type": "modal", "callback_id": "cb", "blocks": []}
+    assert (await client.views_open(trigger_id=new_trigger_id(), view=view))["ok"]
+    for age in (3.5, 60.0):
+        with pytest.raises(SlackApiError) as err:
+            await client.views_open(trigger_id=new_trigger_id(time.time() - age), view=view)
+        assert err.value.response["error"] == "expired_trigger_id"
+    # Every payload the signing helpers build carries a fresh one.
+    for payload in (block_actions_payload(action_id="a"), slash_command_fields()):
+        assert (await client.views_open(trigger_id=payload["trigger_id"], view=view))["ok"]
+    assert [c.ok for c in slack.calls("views.open")] == [True, False, False, True, True]
 
 
 @pytest.mark.asyncio
