@@ -12,13 +12,18 @@ from domain.records import PersonRecord
 
 
 def identity_of(user: discord.User | discord.Member) -> PlatformIdentity:
-    """The asker as deskbot sees them; a member's role names and ids feed `role_mapping`."""
+    """The asker as deskbot sees them; a member's role ids (never names) feed `role_mapping`.
+
+    Only ids: anyone can create a role with any name, even one that looks like an id, in a
+    server of their own that the bot is in. A role id belongs to one server. A user in a DM
+    has no roles here, so a mapped role counts only where the member holds it.
+    """
     roles = [r for r in getattr(user, "roles", ()) if not r.is_default()]
     return PlatformIdentity(
         platform="discord",
         user_id=str(user.id),
         display_name=user.display_name,
-        platform_roles=tuple(r.name for r in roles) + tuple(str(r.id) for r in roles),
+        platform_roles=tuple(str(r.id) for r in roles),
     )
 
 

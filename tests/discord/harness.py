@@ -7,7 +7,8 @@
 
 People are the example company's, each with a Discord account in the fake's guild (see
 `add_company`); "zed" is a stranger, "nina" a stranger with the "Agents" role (mapped to
-agent by name) and "olga" one with the "Duty Managers" role (mapped to admin by role id).
+agent) and "olga" one with the "Duty Managers" role (mapped to admin). `role_mapping` maps
+role ids, as deskbot.yaml must.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ sla:
   P4: {{respond: 1d, resolve: 5d}}
   P5: {{respond: 2d, resolve: 10d}}
 role_mapping:
-  discord: {{Agents: agent, "{duty-managers}": admin}}
+  discord: {{"{agents}": agent, "{duty-managers}": admin}}
 """
 
 
@@ -100,6 +101,7 @@ def config_text(fake: FakeDiscord) -> str:
     """deskbot.yaml for the example company with the fake's channel and user ids."""
     ids = {name: fake.channel_ids[name] for name in ("service-desk", *EXTRA_CHANNELS)}
     ids |= {desk: fake.user_by_name(ACCOUNTS[desk][0])["id"] for desk in CONFIGURED}
+    ids["agents"] = fake.role_ids["Agents"]
     ids["duty-managers"] = fake.role_ids["Duty Managers"]
     return CONFIG.format(**ids)
 

@@ -1,5 +1,6 @@
-"""The fake Discord's world: one guild with roles, channels, members; DMs, threads, messages,
-registered commands - plus builders for interactions that happen in that world.
+"""The fake Discord's world: one guild with roles, channels, members (and, if a test adds them,
+other servers the bot is in); DMs, threads, messages, registered commands - plus builders for
+interactions that happen in that world.
 
 :class:`FakeDiscordWorld` is the base class of :class:`~discord_server.FakeDiscord`; it holds
 plain JSON state (exactly what the REST API and gateway serve) and no I/O.
@@ -99,6 +100,8 @@ class FakeDiscordWorld:
         self.interactions: dict[str, InteractionRecord] = {}
         self.commands: dict[str | None, list[JSON]] = {}
         self._command_ids: dict[tuple[str | None, str, int], str] = {}
+        #: Other servers the bot is in: guild id -> {"name", "roles", "role_ids", "members"}.
+        self.other_guilds: dict[str, JSON] = {}
 
     # ------------------------------------------------------------------ world state
 
@@ -109,6 +112,55 @@ class FakeDiscordWorld:
         if in_guild:
             self._add_member(user["id"], roles=[self.role_ids.get(r, r) for r in roles])
         return user
+
+    def add_guild(
+        self, name: str, *, roles: Iterable[str] = (), channels: Iterable[str] = ("lobby",)
+    ) -> str:
+        """Another server the bot is in (someone else's); returns its id.
+
+        Its roles may have the same names as this guild's (anyone can name a role anything);
+        its channels are stored like any other (``channel_ids[name]``). Add people with
+        :meth:`add_guild_member`, then dispatch :meth:`other_guild_create` as GUILD_CREATE.
+        """
+        guild_id = self.snowflakes.next()
+        role_ids = {"@everyone": guild_id}
+        role_payloads = {guild_id: p.role_payload(guild_id, "@everyone")}
+        for position, role_name in enumerate(roles, start=1):
+            role_id = self.snowflakes.next()
+            role_ids[role_name] = role_id
+            role_payloads[role_id] = p.role_payload(role_id, role_name, position=position)
+        self.other_guilds[guild_id] = {
+            "name": name,
+            "roles": role_payloads,
+            "role_ids": role_ids,
+            "members": {self.app_id: p.member_payload(self.users[self.app_id])},
+        }
+        for channel_name in channels:
+            self._store_channel(
+                p.text_channel_payload(self.snowflakes.next(), guild_id, channel_name)
+            )
+        return guild_id
+
+    def add_guild_member(self, guild_id: str, user: JSON, *, roles: Iterable[str] = ()) -> None:
+        """Make ``user`` a member of another server, with roles named as in that server."""
+        guild = self.other_guilds[guild_id]
+        guild["members"][user["id"]] = p.member_payload(
+            user, roles=[guild["role_ids"].get(r, r) for r in roles]
+        )
+
+    def other_guild_create(self, guild_id: str) -> JSON:
+        """The GUILD_CREATE ``d`` of another server (as when the bot is added to it)."""
+        guild = self.other_guilds[guild_id]
+        channels = [c for c in self.channels.values() if c.get("guild_id") == guild_id]
+        return p.guild_create_payload(
+            guild_id,
+            guild["name"],
+            owner_id=next((u for u in guild["members"] if u != self.app_id), self.owner["id"]),
+            roles=list(guild["roles"].values()),
+            channels=channels,
+            members=[guild["members"][self.app_id]],
+            member_count=len(guild["members"]),
+        )
 
     def add_text_channel(
         self,
@@ -154,6 +206,11 @@ class FakeDiscordWorld:
         if key not in self._command_ids:
             self._command_ids[key] = self.snowflakes.next()
         return self._command_ids[key]
+
+    def _member(self, guild_id: str | None, user_id: str) -> JSON | None:
+        if guild_id is not None and guild_id in self.other_guilds:
+            return self.other_guilds[guild_id]["members"].get(user_id)
+        return self.members.get(user_id)
 
     def _add_member(self, user_id: str, *, roles: Sequence[str]) -> None:
         self.members[user_id] = p.member_payload(self.users[user_id], roles=roles)
@@ -274,7 +331,7 @@ class FakeDiscordWorld:
     ) -> JSON:
         user = user or self.agent
         chan, guild_id = self._where(channel, user if dm else None)
-        member = self.members.get(user["id"])
+        member = self._member(guild_id, user["id"])
         return ix.interaction_payload(
             kind,
             data,
