@@ -6,11 +6,9 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
 from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
-from adapters.slack.errors import slack_error
 from adapters.slack.modals import new_incident_modal
 from adapters.slack.mrkdwn import command_text
 
@@ -49,13 +47,9 @@ async def open_new_incident_form(desk: SlackDesk, asker: Asker, trigger_id: str 
             asker, 'Describe it in words: /incident new "VPN drops every 10 minutes"'
         )
         return
-    try:
-        await desk.client.views_open(
-            trigger_id=trigger_id, view=new_incident_modal(desk.policy, asker)
-        )
-    except SlackApiError as exc:
-        await desk.replies.tell(
-            asker,
-            f"I couldn't open the form ({slack_error(exc) or 'Slack error'}). "
-            'Type it instead: /incident new "VPN drops" --service vpn',
-        )
+    await desk.open_form(
+        asker,
+        trigger_id,
+        new_incident_modal(desk.policy, asker),
+        typed='/incident new "VPN drops" --service vpn',
+    )

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.asker import Asker, Replies
 from adapters.slack.background import Background
+from adapters.slack.errors import slack_error
 from adapters.slack.people import SlackPeople, SlackUnavailable
 from bot.dispatcher import Dispatcher, Reply
 from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery
 from domain.clock import Clock
 from domain.policy import DeskPolicy
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -60,6 +65,17 @@ class SlackDesk:
 
         self.background.spawn(work, on_error=report)
 
+    async def open_form(
+        self, asker: Asker, trigger_id: str, view: dict[str, Any], *, typed: str
+    ) -> None:
+        """Open a modal; if Slack will not, tell the asker why and how to type it instead."""
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            log.warning("slack: could not open a form (%s)", error or "no error code")
+            await self.replies.tell(asker, form_refused(error, typed))
+
     async def identity(self, asker: Asker, username: str | None = None) -> PlatformIdentity | None:
         """Who the asker is for the desk; None (after telling them) if Slack cannot say now."""
         try:
@@ -92,3 +108,15 @@ class SlackDesk:
     async def first_time(self, key: str) -> bool:
         """True the first time `key` (an event id, a submitted view…) is seen."""
         return await self.run(first_delivery, self.database, self.clock, "slack", key)
+
+
+def form_refused(error: str | None, typed: str) -> str:
+    """What to tell someone whose form Slack would not open (`typed`: the command instead)."""
+    if error == "expired_trigger_id":
+        why = (
+            "The form could not open in time: Slack allows 3 seconds after a click, "
+            "and I was busy just now."
+        )
+    else:
+        why = f"Slack would not open the form ({error or 'no reason given'})."
+    return f"{why} Please try again, or type it instead: {typed}"

@@ -36,14 +36,31 @@ class ReasonForm:
     label: str
     submit: str
     required: bool
+    typed: str  # the same as a command, for when the form cannot open ("{key}" as above)
 
 
 REASON_FORMS = {
-    "resolve": ReasonForm("Resolve {key}", "What fixed it?", "Resolve", required=True),
-    "hold": ReasonForm(
-        "Put {key} on hold", "Why is it on hold? (the reporter sees this)", "Hold", required=True
+    "resolve": ReasonForm(
+        "Resolve {key}",
+        "What fixed it?",
+        "Resolve",
+        required=True,
+        typed='/incident resolve {key} "what fixed it"',
     ),
-    "reopen": ReasonForm("Reopen {key}", "What still fails?", "Reopen", required=False),
+    "hold": ReasonForm(
+        "Put {key} on hold",
+        "Why is it on hold? (the reporter sees this)",
+        "Hold",
+        required=True,
+        typed='/incident hold {key} "why it waits"',
+    ),
+    "reopen": ReasonForm(
+        "Reopen {key}",
+        "What still fails?",
+        "Reopen",
+        required=False,
+        typed='/incident reopen {key} "what still fails"',
+    ),
 }
 
 

@@ -8,14 +8,15 @@ async with SlackDeskHarness.start(database_url, slack) as desk:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from adapters.slack import SlackAdapter
 from bot.config import load_config_text
@@ -334,6 +335,19 @@ class SlackDeskHarness:
             timeout,
             "outbox delivered",
         )
+
+
+@contextlib.contextmanager
+def database_held(database) -> Iterator[None]:
+    """Hold the database's write lock, so any command's work must wait for it."""
+    with database.engine.connect() as connection:
+        transaction = connection.begin()  # on SQLite this is BEGIN IMMEDIATE: the write lock
+        if not database.is_sqlite:
+            connection.execute(text("LOCK TABLE people, incidents IN ACCESS EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            transaction.rollback()
 
 
 def blocks_text(blocks: list[dict] | None) -> str:

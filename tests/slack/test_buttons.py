@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 
-from tests.slack.harness import TRIAGE, blocks_text, button_ids
+from tests.fakes.slack_signing import new_trigger_id
+from tests.slack.harness import TRIAGE, blocks_text, button_ids, database_held
 
 
 async def _reported(desk, line='/incident new "VPN drops every 10 min" --service vpn') -> str:
@@ -102,6 +104,36 @@ async def test_resolve_opens_a_form_for_the_note_and_resolves(slack_desk, slack)
     # alice is asked to confirm, with buttons.
     [dm] = await slack_desk.posts(1, "U0ALICE")
     assert button_ids(dm.args["blocks"]) == ["incident_close", "incident_reopen"]
+
+
+async def test_resolve_opens_its_form_in_time_while_the_desk_is_busy(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    with database_held(slack_desk.runtime.database):
+        # The permission check waits for the database; the form must not wait for it.
+        rid = await slack_desk.press("U0CAROL", "incident_resolve", "INC-1", message_ts=ts)
+        [opened] = await slack.async_wait_for("views.open", timeout=10)
+        # The fake answers expired_trigger_id to a views.open more than 3 s after the click.
+        assert opened.ok, opened.response
+    view = opened.response["view"]
+    assert view["title"]["text"] == "Resolve INC-1"
+    await slack_desk.submit("U0CAROL", view, {"reason": "Rebooted the concentrator"})
+    assert (await slack_desk.reply(rid)).args["text"].startswith("INC-1 is resolved")
+
+
+async def test_a_form_slack_will_not_open_is_explained(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    late = new_trigger_id(issued_at=time.time() - 10)  # Slack took too long to deliver it
+    rid = await slack_desk.press(
+        "U0CAROL", "incident_resolve", "INC-1", message_ts=ts, trigger_id=late
+    )
+    assert (await slack_desk.reply(rid)).args["text"] == (
+        "The form could not open in time: Slack allows 3 seconds after a click, and I was "
+        'busy just now. Please try again, or type it instead: /incident resolve INC-1 "what '
+        'fixed it"'
+    )
+    [refused] = slack.calls("views.open")
+    assert refused.response["error"] == "expired_trigger_id"
+    assert slack_desk.incident(1).state == "new"
 
 
 async def test_hold_needs_a_reason_then_resume_takes_it_off_hold(slack_desk, slack):

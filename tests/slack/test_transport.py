@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Iterator
-
-from sqlalchemy import text
 
 from adapters.slack import SlackAdapter
 from adapters.slack.adapter import SLACK_API_URL, web_client
@@ -15,7 +11,7 @@ from bot.config import load_config_text
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.fakes.slack_signing import SignedRequest, sign_event
-from tests.slack.harness import CONFIG, TRIAGE
+from tests.slack.harness import CONFIG, TRIAGE, database_held
 
 
 async def test_a_forged_or_stale_signature_gets_401_and_changes_nothing(slack_desk, slack):
@@ -52,19 +48,6 @@ async def test_url_verification_is_answered_after_the_signature_is_checked(slack
     assert response.status_code == 200
     assert json.loads(response.text)["challenge"] == body["challenge"]
     assert (await slack_desk.post(sign_event(body, "wrong-secret"))).status_code == 401
-
-
-@contextlib.contextmanager
-def database_held(database) -> Iterator[None]:
-    """Hold the database's write lock, so any command's work must wait for it."""
-    with database.engine.connect() as connection:
-        transaction = connection.begin()  # on SQLite this is BEGIN IMMEDIATE: the write lock
-        if not database.is_sqlite:
-            connection.execute(text("LOCK TABLE people, incidents IN ACCESS EXCLUSIVE MODE"))
-        try:
-            yield
-        finally:
-            transaction.rollback()
 
 
 async def test_a_command_is_acknowledged_before_its_work_runs(slack_desk, slack):
