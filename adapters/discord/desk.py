@@ -77,6 +77,14 @@ class DiscordDesk:
             f"{argv[0]} {argv[1]} form", interaction, self.run_argv(interaction, argv)
         )
 
+    async def submit_intake(
+        self, interaction: discord.Interaction, message_id: str, argv: list[str]
+    ) -> None:
+        """The form opened by "Add details first": opens that DM's incident, at most once."""
+        await self._guarded(
+            "DM offer form", interaction, self.intake.open(interaction, message_id, argv)
+        )
+
     async def on_message(self, message: discord.Message) -> None:
         """A message the bot can see (DMs only, by its intents)."""
         try:

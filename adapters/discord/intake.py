@@ -3,28 +3,42 @@
 The offer quotes the message in an embed and carries its id in the buttons' custom ids, so it
 can be accepted after a restart without any state in this process. Updates on the incident
 then arrive in the same DM (the outbox sends a person's notifications there).
+
+One message opens at most one incident, whichever way it is accepted ("Open an incident", or
+"Add details first" and the form): both take the message's `discord-intake` key first, and
+whoever comes second is told it is done. The offer's buttons go away while the incident is
+opened; if opening fails, the key is given back and the buttons come back, to try again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 import discord
+from sqlalchemy import delete
 
 from adapters.discord.modals import NewIncidentForm
 from adapters.discord.people import identity_of
 from adapters.discord.render import chunks
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
+from bot.dispatcher import Reply
 from bot.inbound import first_delivery
+from domain.records import InboundEvent
 
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
 
 OFFER = "Shall I open an incident for this? You'll get updates right here."
+OPENING = "Opening an incident…"
+ALREADY = "I already opened an incident for that message."
+SOURCE = "discord-intake"  # inbound_events key: one incident per DM
 MAX_TITLE = 200
 NO_PINGS = discord.AllowedMentions.none()
+
+log = logging.getLogger(__name__)
 
 
 def title_and_details(text: str) -> tuple[str, str]:
@@ -58,8 +72,9 @@ class Intake:
                 await message.channel.send(part, allowed_mentions=NO_PINGS)
             return
         quote = discord.Embed(description=text[:4000]).set_footer(text="Your message")
-        buttons = layout(*(IntakeButton(a, str(message.id)) for a in ("open", "form", "dismiss")))
-        await message.channel.send(OFFER, embed=quote, view=buttons, allowed_mentions=NO_PINGS)
+        await message.channel.send(
+            OFFER, embed=quote, view=offer_buttons(str(message.id)), allowed_mentions=NO_PINGS
+        )
 
     async def press(self, interaction: discord.Interaction, action: str, message_id: str) -> None:
         """One of the offer's buttons."""
@@ -71,23 +86,61 @@ class Intake:
             )
             return
         if action == "form":
-            await interaction.response.send_modal(
-                NewIncidentForm({"title": title, "description": details})
-            )
+            form = NewIncidentForm({"title": title, "description": details}, intake=message_id)
+            await interaction.response.send_modal(form)
             return
-        await interaction.response.edit_message(content="Opening an incident…", view=None)
+        argv = grammar.build_argv("incident", "new", [title], {"description": details})
+        await self.open(interaction, message_id, argv)
+
+    async def open(
+        self, interaction: discord.Interaction, message_id: str, argv: list[str]
+    ) -> None:
+        """Open the incident for DM `message_id` ("Open an incident", or the submitted form).
+
+        The interaction comes from the offer (a button, or a form opened by one), so the first
+        response edits the offer: its buttons go at once, and nobody presses twice.
+        """
+        await interaction.response.edit_message(content=OPENING, view=None)
         runtime = self.desk.runtime
         first = await asyncio.to_thread(
-            first_delivery, runtime.database, runtime.clock, "discord-intake", message_id
+            first_delivery, runtime.database, runtime.clock, SOURCE, message_id
         )
         if not first:
-            text = "I already opened an incident for that message."
-        else:
-            argv = grammar.build_argv("incident", "new", [title], {"description": details})
-            identity = identity_of(interaction.user)
-            reply = await asyncio.to_thread(runtime.dispatcher.execute_argv, identity, argv)
-            text = reply.text
-        await self.desk.answer(interaction, text, edit_original=False, ephemeral=False)
+            await self.desk.answer(interaction, ALREADY, edit_original=False, ephemeral=False)
+            return
+        identity = identity_of(interaction.user)
+        try:
+            reply: Reply = await asyncio.to_thread(runtime.dispatcher.execute_argv, identity, argv)
+        except Exception:
+            await self._offer_again(interaction, message_id)
+            raise  # the desk's guard logs it and tells the person, under the offer
+        if not reply.ok:  # refused, or failed on the desk's side: nothing was opened
+            await self._offer_again(interaction, message_id)
+        await self.desk.answer(interaction, reply.text, edit_original=False, ephemeral=False)
+
+    async def _offer_again(self, interaction: discord.Interaction, message_id: str) -> None:
+        """Nothing was opened: give the key back and the buttons too, so a retry works."""
+        runtime = self.desk.runtime
+        await asyncio.to_thread(release, runtime.database, SOURCE, message_id)
+        try:
+            await interaction.edit_original_response(content=OFFER, view=offer_buttons(message_id))
+        except discord.HTTPException as exc:
+            log.warning("could not put the buttons back on a DM offer: %s", exc)
+
+
+def offer_buttons(message_id: str) -> discord.ui.View | None:
+    """Open an incident / Add details first / No, thanks, for DM `message_id`."""
+    return layout(*(IntakeButton(a, message_id) for a in ("open", "form", "dismiss")))
+
+
+def release(database, source: str, event_id: str) -> None:
+    """Forget an inbound key taken by `bot.inbound.first_delivery`, so it can be taken again."""
+    with database.transaction() as session:
+        session.execute(
+            delete(InboundEvent).where(
+                InboundEvent.source == source, InboundEvent.event_id == event_id[:128]
+            )
+        )
 
 
 def _quoted_text(message: discord.Message | None) -> str:

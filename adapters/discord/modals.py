@@ -46,11 +46,22 @@ class NoteForm(discord.ui.Modal):
 
 
 class NewIncidentForm(discord.ui.Modal):
-    """Title, service, impact, urgency and description of a new incident (Discord allows five)."""
+    """Title, service, impact, urgency and description of a new incident (Discord allows five).
 
-    def __init__(self, defaults: dict[str, Any] | None = None, services: str = "") -> None:
+    `intake` is the id of the DM the form was opened for ("Add details first"): submitting it
+    then opens that DM's one incident, exactly as "Open an incident" would.
+    """
+
+    def __init__(
+        self,
+        defaults: dict[str, Any] | None = None,
+        services: str = "",
+        *,
+        intake: str | None = None,
+    ) -> None:
         super().__init__(title="Report an incident", timeout=FORM_TIMEOUT)
         d = {k: v for k, v in (defaults or {}).items() if v not in (None, "")}
+        self.intake = intake
         self.category = d.get("category")  # no room for a sixth field: kept from the command
         self.fields: dict[str, discord.ui.TextInput] = {
             "title": discord.ui.TextInput(
@@ -104,7 +115,11 @@ class NewIncidentForm(discord.ui.Modal):
         return grammar.build_argv("incident", "new", [values.pop("title")], values)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]
+        desk = interaction.client.desk  # type: ignore[attr-defined]
+        if self.intake is not None:
+            await desk.submit_intake(interaction, self.intake, self.argv())
+        else:
+            await desk.submit(interaction, self.argv())
 
 
 def _clip(text: Any, limit: int) -> str | None:
