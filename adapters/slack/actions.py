@@ -94,7 +94,7 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
         asker = Asker.from_metadata(metadata(view).get("asker") or {}, body["user"]["id"])
         flags = {f: values.get(f) for f in ("service", "impact", "urgency", "description")}
         argv = grammar.build_argv("incident", "new", [values["title"]], flags)
-        desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
+        desk.spawn(_once(desk, f"view:{view['id']}", asker, argv), asker)
 
     @app.view(REASON)
     async def on_reason(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -113,7 +113,7 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
         await ack()
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
         argv = grammar.build_argv("incident", verb, [key, reason or ""])
-        desk.spawn(_once(desk, f"view:{view['id']}", desk.execute(asker, argv=argv)), asker)
+        desk.spawn(_once(desk, f"view:{view['id']}", asker, argv), asker)
 
 
 async def open_reason_form(
@@ -155,9 +155,15 @@ async def _refusal(desk: SlackDesk, asker: Asker, verb: str) -> str | None:
     return None if actor.is_agent else f"Only service-desk agents can {AGENTS_ONLY[verb]}."
 
 
-async def _once(desk: SlackDesk, key: str, work) -> None:
-    """Act on a submission once, even if it arrives twice (a double click on Submit)."""
-    if await desk.first_time(key):
-        await work
-    else:
-        work.close()
+async def _once(desk: SlackDesk, key: str, asker: Asker, argv: list[str]) -> None:
+    """Run a submitted form's command once, even if it arrives twice (a double click)."""
+
+    async def run(keep) -> None:
+        reply = await desk.execute(asker, argv=argv, tell=False)
+        if reply is None:  # Slack could not say who they are; they were told
+            return
+        if reply.ok:
+            keep()
+        await desk.replies.tell(asker, reply.text)
+
+    await desk.once(key, run)

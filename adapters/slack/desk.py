@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import delete
 
 from adapters.slack.asker import Asker, Replies
 from adapters.slack.background import Background
@@ -20,6 +21,7 @@ from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery
 from domain.clock import Clock
 from domain.policy import DeskPolicy
+from domain.records import InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,40 @@ class SlackDesk:
     async def first_time(self, key: str) -> bool:
         """True the first time `key` (an event id, a submitted view…) is seen."""
         return await self.run(first_delivery, self.database, self.clock, "slack", key)
+
+    async def once(self, key: str, work: Callable[[Callable[[], None]], Awaitable[Any]]) -> bool:
+        """Run `work(keep)` unless `key` is taken; False (and nothing run) if it was.
+
+        The key is taken before the work starts, so a second press or submission arriving
+        meanwhile (on any replica) is turned away. The work calls `keep()` as soon as what
+        the key stands for has happened (the incident exists); otherwise, when it ends or
+        fails, the key is given back, so a failed attempt (Slack could not say who someone
+        is, the desk said no) can simply be repeated.
+        """
+        if not await self.first_time(key):
+            return False
+        kept = False
+
+        def keep() -> None:
+            nonlocal kept
+            kept = True
+
+        try:
+            await work(keep)
+        finally:
+            if not kept:
+                await self.run(forget_delivery, self.database, "slack", key)
+        return True
+
+
+def forget_delivery(database, source: str, event_id: str) -> None:
+    """Undo bot.inbound.first_delivery: (source, event_id) counts as never seen again."""
+    with database.transaction() as session:
+        session.execute(
+            delete(InboundEvent).where(
+                InboundEvent.source == source, InboundEvent.event_id == event_id[:128]
+            )
+        )
 
 
 def form_refused(error: str | None, typed: str) -> str:

@@ -151,34 +151,54 @@ async def open_from_offer(desk: SlackDesk, asker: Asker, value: str, offer_ts: s
         offer = json.loads(value)
         root, text = str(offer["ts"]), str(offer["text"])
     except (ValueError, KeyError, TypeError):
+        root, text = "", ""
+    if not root or not asker.channel_id:
         await desk.replies.tell(asker, "That offer is broken; please send your message again.")
         return
-    if not asker.channel_id or not await desk.first_time(f"intake:{asker.channel_id}:{root}"):
-        await desk.replies.tell(asker, "An incident was already opened from this message.")
-        return
-    title, description = summarize(text)
-    argv = grammar.build_argv("incident", "new", [title], {"description": description})
-    reply = await desk.execute(asker, argv=argv, tell=False)
-    if reply is None:
-        return
-    if not reply.ok or not reply.incident:
-        await desk.replies.tell(asker, reply.text)
-        return
-    await desk.run(
-        remember_dm_thread,
-        desk.database,
-        desk.clock,
-        incident_id=reply.incident["number"],
-        person=reply.incident["reporter"],
-        ref=f"{asker.channel_id}:{root}",
-    )
-    if offer_ts:
-        await desk.client.chat_update(
-            channel=asker.channel_id,
-            ts=offer_ts,
-            text=escape(reply.text),
-            blocks=[_section(escape(reply.text))],
+    ref = f"{asker.channel_id}:{root}"
+    # Taken while the incident is being opened, kept once it is: a second press meanwhile
+    # is turned away; after a failed attempt (Slack down, say) pressing again works.
+    opening = _opener(desk, asker, text, ref, offer_ts)
+    if not await desk.once(f"intake:{ref}", opening):
+        incident = await desk.run(incident_of_dm_thread, desk.database, ref=ref)
+        await desk.replies.tell(
+            asker,
+            f"INC-{incident} was already opened from this message."
+            if incident
+            else "I'm already opening an incident from this message; one moment.",
         )
+
+
+def _opener(desk: SlackDesk, asker: Asker, text: str, ref: str, offer_ts: str | None):
+    """The work behind Open an incident, for SlackDesk.once."""
+
+    async def open_incident(keep) -> None:
+        title, description = summarize(text)
+        argv = grammar.build_argv("incident", "new", [title], {"description": description})
+        reply = await desk.execute(asker, argv=argv, tell=False)
+        if reply is None:  # Slack could not say who they are; they were told
+            return
+        if not reply.ok or not reply.incident:
+            await desk.replies.tell(asker, reply.text)
+            return
+        keep()  # the incident exists: pressing again must not open a second one
+        await desk.run(
+            remember_dm_thread,
+            desk.database,
+            desk.clock,
+            incident_id=reply.incident["number"],
+            person=reply.incident["reporter"],
+            ref=ref,
+        )
+        if offer_ts:
+            await desk.client.chat_update(
+                channel=asker.channel_id,
+                ts=offer_ts,
+                text=escape(reply.text),
+                blocks=[_section(escape(reply.text))],
+            )
+
+    return open_incident
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -55,18 +55,15 @@ def dm_thread(database, *, incident_id: int, person: str) -> str | None:
         )
 
 
-def incident_of_dm_thread(database, *, person: str, ref: str) -> int | None:
-    """The incident a DM thread belongs to, if `person` opened one from it."""
+def incident_of_dm_thread(database, *, ref: str, person: str | None = None) -> int | None:
+    """The incident a DM thread belongs to, if one was opened from it (by `person`, if given)."""
+    query = select(OutboxMessage.incident_id).where(
+        OutboxMessage.platform == "slack",
+        OutboxMessage.destination_kind == "dm",
+        OutboxMessage.kind == KIND,
+        OutboxMessage.external_ref == ref,
+    )
+    if person is not None:
+        query = query.where(OutboxMessage.destination == person)
     with database.transaction() as session:
-        return session.scalar(
-            select(OutboxMessage.incident_id)
-            .where(
-                OutboxMessage.platform == "slack",
-                OutboxMessage.destination_kind == "dm",
-                OutboxMessage.destination == person,
-                OutboxMessage.kind == KIND,
-                OutboxMessage.external_ref == ref,
-            )
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
+        return session.scalar(query.order_by(OutboxMessage.id.desc()).limit(1))

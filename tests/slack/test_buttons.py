@@ -200,3 +200,21 @@ async def test_the_new_incident_form_opens_an_incident_once(slack_desk, slack):
     assert (incident.service, incident.impact, incident.urgency) == ("wifi", "high", "high")
     await slack_desk.idle()
     assert slack_desk.incident_count() == 1
+
+
+async def test_a_form_whose_command_could_not_run_can_be_submitted_again(slack_desk, slack):
+    # erin has no Slack id in the configuration, so running her command needs users.info.
+    rid = await slack_desk.command("U0ERIN", "/incident new")
+    view = await _modal(slack)
+    values, selects = {"title": "Badge reader dead"}, {"impact": "low", "urgency": "low"}
+    slack.fail("users.info", status=503)
+    await slack_desk.submit("U0ERIN", view, values, selects)
+    assert (await slack_desk.reply(rid)).args["text"].startswith("I couldn't reach Slack")
+    await slack_desk.idle()
+
+    slack.recover()
+    await slack_desk.submit("U0ERIN", view, values, selects)
+    await slack_desk.until(lambda: slack_desk.incident_count() == 1, what="incident opened")
+    await slack_desk.idle()
+    assert slack_desk.incident(1).title == "Badge reader dead"
+    assert slack_desk.incident_count() == 1
