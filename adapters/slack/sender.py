@@ -158,15 +158,29 @@ class SlackSender:
 
 def classify(exc: SlackApiError) -> Exception:
     """Turn a Slack API error into the outbox's RetryLater or PermanentFailure."""
-    status = exc.response.status_code
-    error = slack_error(exc) or f"HTTP {status}"
+    response = exc.response
+    status = _status(response)
+    error = slack_error(exc)
     if status == 429 or error == "ratelimited":
-        return RetryLater("rate limited by Slack", retry_after=_retry_after(exc.response.headers))
+        headers = getattr(response, "headers", None)
+        return RetryLater("rate limited by Slack", retry_after=_retry_after(headers))
+    # A body slack_sdk could not read as JSON leaves it aiohttp's response, without `data`.
+    detail = error or ("no error code" if hasattr(response, "data") else "the body was not JSON")
     if status >= 500:
-        return RetryLater(f"Slack answered HTTP {status} ({error})")
+        return RetryLater(f"Slack answered HTTP {status} ({detail})")
     if error in PERMANENT_ERRORS:
         return PermanentFailure(f"Slack refused the message: {error}")
-    return RetryLater(f"Slack error: {error}")
+    return RetryLater(f"Slack error: {detail} (HTTP {status})")
+
+
+def _status(response: Any) -> int:
+    """The HTTP status of a failed call: a SlackResponse has `status_code`, and aiohttp's
+    ClientResponse (left when the body was not JSON) has `status`; 0 if neither."""
+    for name in ("status_code", "status"):
+        value = getattr(response, name, None)
+        if isinstance(value, int):
+            return value
+    return 0
 
 
 def _retry_after(headers: Any) -> float:

@@ -97,6 +97,7 @@ class _Fault:
     remaining: int | None
     retry_after: int | None = None
     error: str = "fatal_error"
+    body: str | None = None  # a raw body to send instead of {"ok": false, "error": ...}
 
     def matches(self, method: str) -> bool:
         return self.method is None or self.method == method
@@ -314,14 +315,21 @@ class FakeSlackApi:
         self._add_fault(_Fault(method, 429, times, retry_after, "ratelimited"))
 
     def fail(
-        self, method: str | None = None, *, status: int = 500, times: int | None = None
+        self,
+        method: str | None = None,
+        *,
+        status: int = 500,
+        times: int | None = None,
+        body: str | None = None,
     ) -> None:
         """Answer ``method`` (None = any) with an HTTP error (500/503...).
 
-        ``times=None`` keeps failing until recover() is called.
+        ``times=None`` keeps failing until recover() is called. ``body`` replaces the JSON
+        error with raw text sent as ``application/json`` (e.g. ``"{not json"``), like a
+        proxy in front of Slack answering with a broken page.
         """
         error = "service_unavailable" if status == 503 else "fatal_error"
-        self._add_fault(_Fault(method, status, times, None, error))
+        self._add_fault(_Fault(method, status, times, None, error, body))
 
     def recover(self, method: str | None = None) -> None:
         """Drop failure rules: all of them, or only those set for ``method``."""
@@ -386,6 +394,9 @@ class FakeSlackApi:
             )
             self._cond.notify_all()
 
+        if isinstance(answer, _RawJson):  # before str: it is one
+            out_headers = {"Content-Type": "application/json; charset=utf-8", **extra_headers}
+            return status, out_headers, answer.encode()
         if isinstance(answer, str):
             return status, {"Content-Type": "text/html", **extra_headers}, answer.encode()
         out_headers = {"Content-Type": "application/json; charset=utf-8", **extra_headers}
@@ -398,6 +409,8 @@ class FakeSlackApi:
         fault = self._take_fault(method)
         if fault is not None:
             hdrs = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            if fault.body is not None:
+                return fault.status, hdrs, _RawJson(fault.body)
             return fault.status, hdrs, {"ok": False, "error": fault.error}
         if method == RESPONSE_URL_METHOD:
             return 200, {}, "ok"  # response_url needs no token; Slack answers plain "ok"
@@ -582,6 +595,10 @@ _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = 
 
 def _error(error: str) -> dict[str, Any]:
     return {"ok": False, "error": error}
+
+
+class _RawJson(str):
+    """A body sent as-is with a JSON content type, even though it is not JSON."""
 
 
 def _dm_channel(channel: str) -> str:

@@ -297,6 +297,20 @@ async def test_outage_until_recover(slack: FakeSlackApi) -> None:
     await slack.async_wait_for("chat.postMessage", count=1, where=lambda c: c.ok)
 
 
+@pytest.mark.asyncio
+async def test_an_outage_can_answer_a_body_that_is_not_json(slack: FakeSlackApi) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    slack.fail("chat.postMessage", status=503, times=1, body="{not json")
+
+    with pytest.raises(SlackApiError) as err:
+        await client.chat_postMessage(channel="C1", text="x")
+    assert "non-JSON" in str(err.value)
+    assert err.value.response.status == 503  # aiohttp's response: slack_sdk could not parse it
+    [call] = slack.calls("chat.postMessage")
+    assert (call.status, call.response) == (503, "{not json")
+    assert (await client.chat_postMessage(channel="C1", text="x"))["ok"]
+
+
 def test_sync_client_form_bodies_and_wait_timeout(slack: FakeSlackApi) -> None:
     client = WebClient(token=slack.token, base_url=slack.base_url)
     assert client.auth_test()["user_id"] == BOT_USER_ID

@@ -57,6 +57,28 @@ async def test_a_429_waits_for_retry_after_then_delivers_once(database_url, slac
         await desk.close()
 
 
+async def test_a_5xx_whose_body_is_not_json_is_retried(database_url, slack):
+    clock = ManualClock()
+    desk = SlackDeskHarness.build(database_url, slack, clock=clock)
+    desk.runtime.add_sender("slack", desk.adapter.sender())
+    worker = desk.runtime.worker
+    try:
+        slack.fail("chat.postMessage", status=503, times=1, body="{not json")
+        await desk.say("U0ALICE", '/incident new "Printer on fire"')
+
+        assert await worker.run_once() == 1
+        [row] = desk.outbox()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error == "RetryLater: Slack answered HTTP 503 (the body was not JSON)"
+
+        clock.advance(timedelta(seconds=2))  # the first backoff
+        assert await worker.run_once() == 1
+        assert [c.status for c in slack.calls("chat.postMessage")] == [503, 200]
+        assert desk.outbox()[0].status == "sent"
+    finally:
+        await desk.close()
+
+
 async def test_rate_limited_posts_keep_their_order(slack_desk, slack):
     slack.rate_limit("chat.postMessage", times=1, retry_after=1)
     await slack_desk.say("U0ALICE", '/incident new "First"')
