@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from bot.chat import ChatAdapter
 from bot.config import ConfigError, load_config
@@ -65,15 +68,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except ValueError as exc:
-        print(f"deskbot: {exc}", file=sys.stderr)
-        return 2
+        if args.command != "config":  # checking a file needs no port
+            print(f"deskbot: {exc}", file=sys.stderr)
+            return 2
+        settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "PORT"})
     if args.command == "config":
         return config_check(settings, args.file)
+    try:
+        return run_command(args, settings)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"deskbot: cannot use the database (DATABASE_URL): {reason}", file=sys.stderr)
+        return 2
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Every command that needs the database and the configuration."""
     if args.command == "db":
         database = Database(settings.database_url)
         if args.db_command == "upgrade":
             database.upgrade()
         print(f"Database schema is at revision {database.current_revision() or 'none'}.")
+        database.dispose()
         return 0
     try:
         loaded = load_desk_config(settings)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +111,30 @@ class Database:
         config.set_main_option("script_location", str(Path(migrations.__file__).parent))
         config.attributes["engine"] = self.engine
         return config
+
+    @contextmanager
+    def exclusive(self, key: int = 0x6465736B) -> Iterator[None]:
+        """Hold a lock across processes (PostgreSQL advisory lock, or a lock file beside the
+        SQLite file) so replicas starting together migrate and sync one at a time."""
+        if self.is_sqlite:
+            path = self.engine.url.database
+            if not path or path == ":memory:" or not os.path.isdir(os.path.dirname(path) or "."):
+                yield  # nothing to share, or a path that fails on connect with a clear error
+                return
+            with open(f"{path}.lock", "a") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+            return
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to date; safe to run on every start."""

@@ -64,9 +64,12 @@ class Runtime:
 
     def prepare(self) -> None:
         """Upgrade the schema and make the stored people agree with the configuration."""
-        self.database.upgrade()
-        with self.database.transaction() as session:
-            sync_configured_people(DeskContext(session, self.policy, self.clock, self.platforms))
+        # Several replicas may start at once: one migrates and syncs while the others wait.
+        with self.database.exclusive():
+            self.database.upgrade()
+            with self.database.transaction() as session:
+                ctx = DeskContext(session, self.policy, self.clock, self.platforms)
+                sync_configured_people(ctx)
         # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
         gc.collect()
         gc.freeze()

@@ -177,3 +177,26 @@ def test_run_says_so_when_its_port_is_taken(workdir):
     assert result.returncode == 2
     assert f"the web server cannot listen on port {port}" in result.stderr
     assert "You are alice" not in result.stdout
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
+    result = run_deskbot(
+        ["db", "upgrade"],
+        tmp_path,
+        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}"},
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "deskbot: cannot use the database (DATABASE_URL): unable to open database file"
+    )
+
+
+def test_config_check_needs_no_port(tmp_path):
+    result = run_deskbot(
+        ["config", "check", str(Path(__file__).parents[2] / "examples" / "deskbot.yaml")],
+        tmp_path,
+        env={"PORT": "not-a-port"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "OK — 7 people" in result.stdout
