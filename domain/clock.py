@@ -32,13 +32,6 @@ class ManualClock:
         return self._now
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """Attach UTC to a naive datetime read back from a database that drops the zone."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def format_duration(delta: timedelta) -> str:
     """Render a duration the way people say it: 1h 30m, 45m, 2d 3h."""
     seconds = int(delta.total_seconds())
@@ -53,6 +46,3 @@ def format_duration(delta: timedelta) -> str:
         f"{minutes}m" if minutes else "",
     ]
     return " ".join(p for p in parts if p)
-
-
-__all__ = ["Clock", "SystemClock", "ManualClock", "as_utc", "format_duration", "timedelta"]

@@ -82,7 +82,7 @@ def list_incidents(
             )
         query = query.where(IncidentRecord.assignment_group == found.name)
         title = f"{states_word} incidents of team {found.name}".strip().capitalize()
-    elif not actor.is_agent or (mine and not actor.is_agent):
+    elif not actor.is_agent:
         query = query.where(IncidentRecord.reporter == actor.name)
         title = " ".join(w for w in ("Your", states_word, "incidents") if w)
     elif mine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from domain import sla
 from domain.context import Actor, DeskContext
@@ -109,9 +109,7 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
         raise InvalidTransition(f"You are already working on {incident.key}.")
     previous = incident.assignee
     incident.assignee = actor.name
-    teams = ctx.policy.teams_of(actor.name)
-    if teams and incident.assignment_group not in {t.name for t in teams}:
-        incident.assignment_group = teams[0].name
+    _follow_assignee(ctx, incident)
     incident.state = "in_progress"
     text = f"Claimed by {actor.name}" + (f" (was {previous})" if previous else "")
     record_event(ctx, incident, actor, "claimed", text)
@@ -148,9 +146,7 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     if incident.assignee == person.name:
         raise InvalidTransition(f"{incident.key} is already assigned to {person.name}.")
     incident.assignee = person.name
-    teams = ctx.policy.teams_of(person.name)
-    if teams and incident.assignment_group not in {t.name for t in teams}:
-        incident.assignment_group = teams[0].name
+    _follow_assignee(ctx, incident)
     incident.state = "assigned"
     record_event(ctx, incident, actor, "assigned", f"Assigned to {person.name}")
     _first_response(ctx, incident)
@@ -272,7 +268,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     _require_state(incident, ("resolved",), "reopened")
     incident.state = "in_progress" if incident.assignee else "new"
     incident.resolved_at = incident.resolution = None
-    _cancel_timers(ctx, incident, ("auto_close",))
+    sla.cancel_timers(ctx, incident, ("auto_close",))
     sla.resume(ctx, incident)
     record_event(ctx, incident, actor, "reopened", reason.strip() or "Reopened")
     announce_change(
@@ -346,20 +342,18 @@ def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
 
 def _close(ctx, incident, actor, text) -> None:
     incident.state, incident.closed_at = "closed", ctx.clock.now()
-    _cancel_timers(ctx, incident, ("auto_close",))
+    sla.cancel_timers(ctx, incident, ("auto_close",))
     record_event(ctx, incident, actor, "closed", text)
     announce_change(ctx, incident, f"closed by @{actor.name}")
     if actor.name != incident.reporter:
         notify_person(ctx, incident.reporter, "incident_closed", incident=incident, by=actor.name)
 
 
-def _cancel_timers(ctx, incident, kinds) -> None:
-    ctx.session.execute(
-        update(Timer)
-        .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
-        .values(state="cancelled")
-        .execution_options(synchronize_session=False)
-    )
+def _follow_assignee(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """The queue follows the assignee: to their first team unless they are in it already."""
+    teams = ctx.policy.teams_of(incident.assignee or "")
+    if teams and incident.assignment_group not in {t.name for t in teams}:
+        incident.assignment_group = teams[0].name
 
 
 def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:

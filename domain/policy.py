@@ -97,22 +97,3 @@ class DeskPolicy:
         """The logical channel a team is routed to, if any."""
         found = self.teams.get(team) if team else None
         return found.channel if found else None
-
-
-def minimal_policy() -> DeskPolicy:
-    """A policy with no people or services: enough to run before any config exists."""
-    sla = {
-        "P1": SlaTarget(timedelta(minutes=15), timedelta(hours=4)),
-        "P2": SlaTarget(timedelta(minutes=30), timedelta(hours=8)),
-        "P3": SlaTarget(timedelta(hours=4), timedelta(days=1)),
-        "P4": SlaTarget(timedelta(hours=8), timedelta(days=3)),
-        "P5": SlaTarget(timedelta(days=1), timedelta(days=5)),
-    }
-    return DeskPolicy(
-        people={},
-        teams={},
-        services={},
-        sla=sla,
-        channels={"service-desk": Channel("service-desk")},
-        triage_channel="service-desk",
-    )

@@ -59,6 +59,11 @@ def schedule_sla(ctx: DeskContext, incident: IncidentRecord, *, fresh: bool = Fa
 def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | None = None) -> None:
     """Cancel pending SLA timers: all of them, or one clock's ("respond" or "resolve")."""
     kinds = [k for k in SLA_TIMER_KINDS if clock_name is None or k.startswith(clock_name)]
+    cancel_timers(ctx, incident, kinds)
+
+
+def cancel_timers(ctx: DeskContext, incident: IncidentRecord, kinds) -> None:
+    """Cancel the incident's pending timers of these kinds."""
     ctx.session.execute(
         update(Timer)
         .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
