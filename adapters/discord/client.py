@@ -41,7 +41,9 @@ class DeskClient(discord.Client):
             intents=desk_intents(),
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # Nothing pings unless a message says whom: the outbox sender allows exactly the
+            # people its templates mention, interaction replies ping nobody.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.desk = desk
         self.identify_delay = identify_delay

@@ -19,7 +19,7 @@ from adapters.discord.commands import to_argv
 from adapters.discord.intake import Intake
 from adapters.discord.modals import NewIncidentForm, NoteForm
 from adapters.discord.people import identity_of
-from adapters.discord.render import chunks
+from adapters.discord.render import chunks, escape_mentions
 from bot import grammar
 from bot.dispatcher import Reply
 
@@ -117,7 +117,7 @@ class DiscordDesk:
     ) -> None:
         """Send reply text (split at Discord's 2000 characters) as the response or follow-ups."""
         try:
-            parts = chunks(text)
+            parts = chunks(escape_mentions(text))  # people's text (titles, notes) pings nobody
             if edit_original:
                 await interaction.edit_original_response(
                     content=parts[0], allowed_mentions=NO_PINGS

@@ -21,7 +21,7 @@ from sqlalchemy import delete
 
 from adapters.discord.modals import NewIncidentForm
 from adapters.discord.people import identity_of
-from adapters.discord.render import chunks
+from adapters.discord.render import chunks, escape_mentions
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.dispatcher import Reply
@@ -68,7 +68,7 @@ class Intake:
             identity = identity_of(message.author)
             dispatcher = self.desk.runtime.dispatcher
             reply = await asyncio.to_thread(dispatcher.execute, identity, text)
-            for part in chunks(reply.text):
+            for part in chunks(escape_mentions(reply.text)):
                 await message.channel.send(part, allowed_mentions=NO_PINGS)
             return
         quote = discord.Embed(description=text[:4000]).set_footer(text="Your message")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import discord
 from sqlalchemy import select
 
@@ -38,10 +36,26 @@ def discord_ids(database) -> dict[str, str]:
         return {name: discord_id for name, discord_id in rows}
 
 
-def mentioner(ids: dict[str, str]) -> Callable[[str], str]:
-    """A template `mention` filter: <@id> for people Discord knows, @name for the rest."""
+class Mentioner:
+    """The template `mention` filter for one message: <@id> for people Discord knows, @name
+    for the rest. It remembers whom it mentioned: the only users the message may ping."""
 
-    def mention(name: str) -> str:
-        return f"<@{ids[name]}>" if name in ids else f"@{name}"
+    def __init__(self, ids: dict[str, str]) -> None:
+        self.ids = ids
+        self.mentioned: set[str] = set()
 
-    return mention
+    def __call__(self, name: str) -> str:
+        if name not in self.ids:
+            return f"@{name}"
+        self.mentioned.add(self.ids[name])
+        return f"<@{self.ids[name]}>"
+
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """Ping exactly the people mentioned through the filter: never @everyone, @here or a
+        role, nor a <@id> that came in with someone's text."""
+        return discord.AllowedMentions(
+            everyone=False,
+            roles=False,
+            users=[discord.Object(id=int(i)) for i in sorted(self.mentioned)],
+            replied_user=False,
+        )

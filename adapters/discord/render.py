@@ -1,12 +1,15 @@
 """Outbox notifications as Discord messages: embeds from bot/templates/discord, else text.
 
 A Discord template renders JSON: {"content": "…", "embeds": [embed, …]} (either may be left
-out). Free text written by people is escaped so their asterisks stay asterisks.
+out). Free text written by people is escaped so their asterisks stay asterisks, and no text
+from the context can mention anyone: only the `mention` filter writes <@id>, and the sender
+lets exactly those users be pinged (see people.Mentioner).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,14 +40,20 @@ class Body:
     embeds: list[discord.Embed]
 
 
+# What Discord reads as a mention: @everyone, @here, <@user>, <@!user>, <@&role>.
+MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)")
+NO_MENTION = "@\u200b"  # a zero-width space after the @: shown the same, never a mention
+
+
+def escape_mentions(text: str) -> str:
+    """Text that mentions nobody however it is sent (it still reads the same)."""
+    return MENTION.sub(NO_MENTION, text)
+
+
 def escaped(context: dict[str, Any]) -> dict[str, Any]:
-    """The context with people's free text escaped for Discord markdown."""
-    out = {k: _escape(v) if k in FREE_TEXT else v for k, v in context.items()}
-    if isinstance(context.get("incident"), dict):
-        out["incident"] = {
-            k: _escape(v) if k in FREE_TEXT else v for k, v in context["incident"].items()
-        }
-    return out
+    """The context with people's free text escaped for Discord markdown, and every text in it
+    (free text, names, anything nested) unable to mention anyone."""
+    return {k: _clean(k, v) for k, v in context.items()}
 
 
 def body(message: OutboundMessage, mention: Callable[[str], str]) -> Body:
@@ -98,5 +107,12 @@ def _clip(text: str) -> str:
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
 
 
-def _escape(value: Any) -> Any:
-    return discord.utils.escape_markdown(value) if isinstance(value, str) else value
+def _clean(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        text = discord.utils.escape_markdown(value) if key in FREE_TEXT else value
+        return escape_mentions(text)
+    if isinstance(value, dict):
+        return {k: _clean(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(key, v) for v in value]
+    return value

@@ -17,7 +17,7 @@ import discord
 from discord.http import handle_message_parameters
 
 from adapters.discord import render
-from adapters.discord.people import discord_ids, mentioner
+from adapters.discord.people import Mentioner, discord_ids
 from adapters.discord.views import card_buttons, notification_buttons
 from bot.message_refs import card_ref
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
@@ -28,6 +28,7 @@ UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
 THREAD_EXISTS = 160004
 THREAD_ARCHIVE_MINUTES = 10080  # a week without updates before Discord hides the thread
+NO_PINGS = discord.AllowedMentions.none()
 
 
 class DiscordSender:
@@ -45,7 +46,7 @@ class DiscordSender:
         """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
         try:
             await self.login()
-            mention = mentioner(await asyncio.to_thread(discord_ids, self.database))
+            mention = Mentioner(await asyncio.to_thread(discord_ids, self.database))
             if message.kind == "incident_updated" and message.destination_kind == "channel":
                 return await self._update_card(message, mention)
             return await self._post(message, mention)
@@ -54,7 +55,7 @@ class DiscordSender:
         except Exception as exc:
             raise classify(exc) from exc
 
-    async def _post(self, message: OutboundMessage, mention) -> str:
+    async def _post(self, message: OutboundMessage, mention: Mentioner) -> str:
         channel_id = await self._channel(message)
         body = render.body(message, mention)
         incident = message.context.get("incident")
@@ -62,20 +63,24 @@ class DiscordSender:
             view = card_buttons(incident)
         else:
             view = notification_buttons(message.kind, incident)
-        return await self._send(channel_id, body.content, body.embeds, view)
+        pings = mention.allowed_mentions()
+        return await self._send(channel_id, body.content, body.embeds, view, pings)
 
-    async def _update_card(self, message: OutboundMessage, mention) -> str:
+    async def _update_card(self, message: OutboundMessage, mention: Mentioner) -> str:
         """Edit the card to the incident's new state, and write the change in its thread."""
         text = render.update_text(message, mention)
+        pings = mention.allowed_mentions()
         ref = None
         if message.incident_id is not None:
             ref = await asyncio.to_thread(card_ref, self.database, "discord", message.incident_id)
         if ref is None:  # no card on Discord (posted before Discord was set up): just say it
-            return await self._send(int(message.address), text, [], None)
+            return await self._send(int(message.address), text, [], None, pings)
         channel_id, card_id = (int(part) for part in ref.split(":"))
         incident = message.context["incident"]
         with handle_message_parameters(
-            embed=render.card(incident, mention), view=card_buttons(incident)
+            embed=render.card(incident, Mentioner(mention.ids)),  # an embed pings nobody
+            view=card_buttons(incident),
+            allowed_mentions=NO_PINGS,
         ) as params:
             try:
                 await self.client.http.edit_message(channel_id, card_id, params=params)
@@ -83,14 +88,21 @@ class DiscordSender:
                 if exc.code != UNKNOWN_MESSAGE:
                     raise
                 log.info("the card of incident %s is gone; posting the change", incident["key"])
-                return await self._send(channel_id, text, [], None)
-        return await self._to_thread(channel_id, card_id, incident, text)
+                return await self._send(channel_id, text, [], None, pings)
+        return await self._to_thread(channel_id, card_id, incident, text, pings)
 
-    async def _to_thread(self, channel_id: int, card_id: int, incident: dict, text: str) -> str:
+    async def _to_thread(
+        self,
+        channel_id: int,
+        card_id: int,
+        incident: dict,
+        text: str,
+        pings: discord.AllowedMentions,
+    ) -> str:
         # A thread started on a message has the message's id, so nothing needs remembering.
         # Posting to an archived thread unarchives it, so only a missing thread needs work.
         try:
-            return await self._send(card_id, text, [], None)
+            return await self._send(card_id, text, [], None, pings)
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_CHANNEL:
                 raise
@@ -106,11 +118,11 @@ class DiscordSender:
                 "channel_id": str(channel_id),
                 "fail_if_not_exists": False,
             }
-            return await self._send(channel_id, text, [], None, reference=reply_to)
+            return await self._send(channel_id, text, [], None, pings, reference=reply_to)
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # another worker started it first
                 raise
-        return await self._send(card_id, text, [], None)
+        return await self._send(card_id, text, [], None, pings)
 
     async def _channel(self, message: OutboundMessage) -> int:
         if message.destination_kind == "channel":
@@ -126,15 +138,17 @@ class DiscordSender:
         content: str | None,
         embeds: list[discord.Embed],
         view: discord.ui.View | None,
+        pings: discord.AllowedMentions,
         *,
         reference: dict | None = None,
     ) -> str:
+        """Post a message that may ping only `pings` (the people the templates mentioned)."""
         missing = discord.utils.MISSING
         with handle_message_parameters(
             content=content if content is not None else missing,
             embeds=embeds,
             view=view if view is not None else missing,
-            allowed_mentions=self.client.allowed_mentions,
+            allowed_mentions=pings,
             message_reference=reference if reference is not None else missing,
         ) as params:
             data = await self.client.http.send_message(channel_id, params=params)

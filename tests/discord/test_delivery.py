@@ -4,6 +4,7 @@ keep their order; what can never be delivered is marked so and blocks nobody els
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 from bot.identity import PlatformIdentity
@@ -118,3 +119,34 @@ async def test_without_thread_permission_the_change_is_a_reply_to_the_card(desk)
     assert card_now["id"] == card["id"]
     assert reply["content"].startswith("INC-1 claimed by @carol")
     assert reply["message_reference"]["message_id"] == card["id"]
+
+
+async def test_text_people_write_can_never_ping_anyone(desk):
+    title = "<@111> @everyone <@&222>"
+    await report(desk, title, service="vpn")
+    await desk.answer(await desk.command("carol", "incident", "claim", id="INC-1"))
+    await desk.answer(await desk.command("carol", "incident", "assign", id="INC-1", to="messaging"))
+    await desk.delivered()
+
+    posted = [
+        c for c in desk.fake.calls("POST", "/channels/", ok=True) if c.route.endswith("}/messages")
+    ]
+    card = await desk.card(1)
+    dm = next(m for m in desk.dm_messages("alice") if "is working on" in m["content"])
+    escalation = desk.channel_messages("messaging-team")[0]
+    for message in (card, dm, escalation):
+        shown = json.dumps([message["content"], message["embeds"]], ensure_ascii=False)
+        for ping in ("<@111>", "@everyone", "<@&222>"):
+            assert ping not in shown
+    # ... yet it reads as typed (a zero-width space after each @), and real mentions stay.
+    carol = desk.user_id("carol")
+    assert dm["content"] == (
+        f'<@{carol}> is working on your incident INC-1 "<@\u200b111> @\u200beveryone <@\u200b&222>".'
+    )
+    assert card["embeds"][0]["title"] == "INC-1 · P3 · <@\u200b111> @\u200beveryone <@\u200b&222>"
+    # Every message deskbot posted may ping only the people its templates mentioned.
+    sent = {c.response["id"]: c.json["allowed_mentions"] for c in posted if c.response}
+    assert sent[dm["id"]] == {"parse": [], "users": [int(carol)]}
+    assert sent[escalation["id"]] == {"parse": [], "users": [int(carol)]}
+    assert sent[card["id"]]["parse"] == []
+    assert all(a["parse"] == [] for a in sent.values())
