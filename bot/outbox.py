@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from bot.templates import render
 from domain.clock import Clock
+from domain.people import PLATFORM_ID_FIELDS
 from domain.policy import DeskPolicy
 from domain.records import OutboxMessage, PersonRecord
 
@@ -144,7 +145,8 @@ class OutboxDelivery:
             channel = self.policy.channels.get(row.destination)
             return channel.addresses.get(self.platform) if channel else None
         person = session.scalar(select(PersonRecord).where(PersonRecord.name == row.destination))
-        return getattr(person, f"{self.platform}_id", None) if person else None
+        field_name = PLATFORM_ID_FIELDS.get(self.platform)
+        return getattr(person, field_name) if person and field_name else None
 
     def record(
         self, message: OutboundMessage, *, ref: str | None = None, error: Exception | None = None
@@ -153,7 +155,8 @@ class OutboxDelivery:
         now = self.clock.now()
         with self.database.transaction() as session:
             row = session.get(OutboxMessage, message.id, with_for_update=True)
-            if row is None or row.status not in ACTIVE:
+            # A late answer from an attempt whose lease another worker took over is stale.
+            if row is None or row.status not in ACTIVE or row.attempts != message.attempts:
                 return
             if error is None:
                 row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, ref, None

@@ -38,7 +38,7 @@ async def test_every_incident_subcommand_works_from_slack(slack_desk, slack):
     assert "Mail stuck in outbox" in await say("U0FRANK", "/incident list")
     assert "Your open incidents" in await say("U0ALICE", "/incident list --mine")
     shown = await say("U0ALICE", "/incident show INC-1")
-    assert shown.startswith("INC-1 [P3] Mail stuck in outbox") and "Timeline:" in shown
+    assert shown.startswith("INC-1 [P3] Mail stuck in outbox") and "Timeline (UTC):" in shown
 
     assert (
         await say("U0FRANK", "/incident claim INC-1")
