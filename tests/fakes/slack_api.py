@@ -577,7 +577,8 @@ class FakeSlackApi:
         return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel_id}}
 
 
-_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email"
+# What the app's manifest asks for (adapters/slack/manifest.yaml).
+_SCOPES = "channels:join,chat:write,commands,im:history,users:read,users:read.email"
 
 _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": FakeSlackApi._auth_test,
