@@ -10,7 +10,8 @@ from adapters.discord.commands import build_tree
 from adapters.discord.views import IncidentButton, IntakeButton
 
 # Long rate limits surface as RateLimited (the outbox retries later) instead of holding a
-# delivery for minutes; 30 s is the smallest value discord.py accepts.
+# delivery for minutes; 30 s is the smallest value discord.py accepts. Several shorter waits
+# in a row can still add up: the sender cuts a delivery off at its own deadline (45 s).
 MAX_RATELIMIT_WAIT = 30.0
 
 

@@ -4,6 +4,11 @@ discord.py already waits out short rate limits (429 and exhausted X-RateLimit bu
 retries some 5xx; what it gives up on is sorted for the outbox here: rate limits, outages and
 network errors → RetryLater (the row waits, and the channel's later rows wait behind it);
 unknown channels, missing access and bad requests → PermanentFailure.
+
+Those waits add up (up to 30 s per 429, five tries, and a card update is several requests),
+so one delivery is cut off at SEND_DEADLINE, well inside the outbox's lease on the row: a
+delivery still running when the lease ends would be claimed again by another worker and sent
+twice. Cut off, the row is RetryLater'd and goes out on a later attempt.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from adapters.discord import render
 from adapters.discord.people import Mentioner, discord_ids
 from adapters.discord.views import card_buttons, notification_buttons
 from bot.message_refs import card_ref
-from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
+from bot.outbox import LEASE, OutboundMessage, PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +34,37 @@ UNKNOWN_MESSAGE = 10008
 THREAD_EXISTS = 160004
 THREAD_ARCHIVE_MINUTES = 10080  # a week without updates before Discord hides the thread
 NO_PINGS = discord.AllowedMentions.none()
+SEND_DEADLINE = LEASE.total_seconds() * 0.75  # 45 s of the 60 s lease
 
 
 class DiscordSender:
     """Delivers one outbox row; returns "channel_id:message_id" of what it posted."""
 
     def __init__(
-        self, *, client: discord.Client, database, login: Callable[[], Awaitable[None]]
+        self,
+        *,
+        client: discord.Client,
+        database,
+        login: Callable[[], Awaitable[None]],
+        deadline: float = SEND_DEADLINE,
     ) -> None:
         self.client = client
         self.database = database
         self.login = login
+        self.deadline = deadline
         self._dm_channels: dict[str, int] = {}
 
     async def send(self, message: OutboundMessage) -> str | None:
-        """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
+        """Deliver `message` within `deadline`, or raise RetryLater / PermanentFailure."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._deliver(message)
+        except TimeoutError:  # _deliver turns its own errors into RetryLater: this is ours
+            raise RetryLater(
+                f"Discord did not take it within {self.deadline:.0f}s (rate limits, retries)"
+            ) from None
+
+    async def _deliver(self, message: OutboundMessage) -> str | None:
         try:
             await self.login()
             mention = Mentioner(await asyncio.to_thread(discord_ids, self.database))

@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 from bot.identity import PlatformIdentity
+from bot.outbox import LEASE
 from tests.discord.harness import DiscordDeskHarness
 
 
@@ -150,3 +151,28 @@ async def test_text_people_write_can_never_ping_anyone(desk):
     assert sent[escalation["id"]] == {"parse": [], "users": [int(carol)]}
     assert sent[card["id"]]["parse"] == []
     assert all(a["parse"] == [] for a in sent.values())
+
+
+async def test_a_delivery_that_would_outlast_the_outbox_lease_is_retried_later(desk):
+    # The sender gives up on a delivery at its deadline (45 s, under the outbox's 60 s lease
+    # on the row); here a fraction of a second, against a rate limit ten times as long that
+    # discord.py would otherwise sit out in place (it waits up to 30 s per 429).
+    sender = desk.adapter.sender()
+    assert sender.deadline < LEASE.total_seconds()
+    sender.deadline = 0.5
+    path = f"/channels/{desk.fake.channel_ids['service-desk']}/messages"
+    desk.fake.rate_limit("POST", path, retry_after=5.0)
+    await report(desk, "VPN drops")
+    await desk.until(lambda: desk.outbox()[0].last_error, what="the attempt was given up")
+
+    [row] = desk.outbox()
+    assert row.status == "pending" and row.attempts == 1
+    assert row.last_error.startswith("RetryLater: Discord did not take it within")
+    assert [c.status for c in desk.fake.calls("POST", path)] == [429]
+
+    desk.clock.advance(timedelta(seconds=3))  # the outbox's back-off after a first attempt
+    desk.runtime.worker.wake()
+    await desk.delivered()
+    assert titles(desk, "service-desk") == ["INC-1 · P3 · VPN drops"]  # once, not lost
+    assert [c.status for c in desk.fake.calls("POST", path)] == [429, 200]
+    assert desk.outbox()[0].attempts == 2
