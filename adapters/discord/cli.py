@@ -17,7 +17,10 @@ async def sync_commands(settings: Settings, config: DeskConfig, guild: str | Non
     """Register the commands in one guild (instant, for testing) or globally; returns an exit code.
 
     The commands do not depend on the configuration (services and people come from
-    autocomplete), so editing deskbot.yaml never needs a re-sync.
+    autocomplete), so editing deskbot.yaml never needs a re-sync. `config` goes unused on
+    purpose: bot/cli.py loads and checks deskbot.yaml before any command that runs the desk,
+    this one included, and hands it over (a broken configuration stops `sync-commands` before
+    anything is registered); the parameter keeps that call as it is.
     """
     if not settings.discord_token:
         print("deskbot: set DISCORD_TOKEN to register the commands.", file=sys.stderr)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import discord
 from sqlalchemy import select
 
@@ -25,15 +28,34 @@ def identity_of(user: discord.User | discord.Member) -> PlatformIdentity:
     )
 
 
-def discord_ids(database) -> dict[str, str]:
-    """Desk name → Discord user id for everyone the desk can mention on Discord."""
+NAME_LENGTH = 64  # people.name
+
+
+def discord_ids(database, names: Iterable[str]) -> dict[str, str]:
+    """Desk name → Discord user id, for those of `names` the desk can mention on Discord."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
     with database.transaction() as session:
         rows = session.execute(
             select(PersonRecord.name, PersonRecord.discord_id).where(
-                PersonRecord.discord_id.is_not(None)
+                PersonRecord.name.in_(wanted), PersonRecord.discord_id.is_not(None)
             )
         )
         return {name: discord_id for name, discord_id in rows}
+
+
+def names_in(context: Any) -> set[str]:
+    """Every text in a notification's context that could be a desk name (reporter, by,
+    assignee, lead…): whoever its templates mention is among them, so looking up only these
+    finds everyone a message mentions, without reading the whole directory."""
+    if isinstance(context, str):
+        return {context} if 0 < len(context) <= NAME_LENGTH else set()
+    if isinstance(context, dict):
+        return set().union(*(names_in(v) for v in context.values()))
+    if isinstance(context, list | tuple):
+        return set().union(*(names_in(v) for v in context))
+    return set()
 
 
 class Mentioner:

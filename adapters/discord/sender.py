@@ -22,7 +22,7 @@ import discord
 from discord.http import handle_message_parameters
 
 from adapters.discord import render
-from adapters.discord.people import Mentioner, discord_ids
+from adapters.discord.people import Mentioner, discord_ids, names_in
 from adapters.discord.views import card_buttons, notification_buttons
 from bot.message_refs import card_ref
 from bot.outbox import LEASE, OutboundMessage, PermanentFailure, RetryLater
@@ -67,7 +67,8 @@ class DiscordSender:
     async def _deliver(self, message: OutboundMessage) -> str | None:
         try:
             await self.login()
-            mention = Mentioner(await asyncio.to_thread(discord_ids, self.database))
+            names = names_in(message.context)
+            mention = Mentioner(await asyncio.to_thread(discord_ids, self.database, names))
             if message.kind == "incident_updated" and message.destination_kind == "channel":
                 return await self._update_card(message, mention)
             return await self._post(message, mention)

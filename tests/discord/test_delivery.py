@@ -7,6 +7,8 @@ import asyncio
 import json
 from datetime import timedelta
 
+from adapters.discord import people as discord_people
+from adapters.discord import sender as discord_sender
 from bot.identity import PlatformIdentity
 from bot.outbox import LEASE
 from tests.discord.harness import DiscordDeskHarness
@@ -176,3 +178,23 @@ async def test_a_delivery_that_would_outlast_the_outbox_lease_is_retried_later(d
     assert titles(desk, "service-desk") == ["INC-1 · P3 · VPN drops"]  # once, not lost
     assert [c.status for c in desk.fake.calls("POST", path)] == [429, 200]
     assert desk.outbox()[0].attempts == 2
+
+
+async def test_a_delivery_looks_up_only_the_people_it_may_mention(desk, monkeypatch):
+    found: list[dict[str, str]] = []
+
+    def discord_ids(*args):
+        ids = discord_people.discord_ids(*args)
+        found.append(ids)
+        return ids
+
+    monkeypatch.setattr(discord_sender, "discord_ids", discord_ids)
+    await report(desk, "VPN drops", service="vpn")
+    await desk.answer(await desk.command("carol", "incident", "claim", id="INC-1"))
+    await desk.delivered()
+    # Not the whole directory (seven people have a Discord id): alice and carol, or fewer.
+    assert found and all(set(ids) <= {"alice", "carol"} for ids in found)
+    card = await desk.card(1)
+    assert card["embeds"][0]["fields"][3]["value"] == f"<@{desk.user_id('alice')}>"
+    dm = desk.dm_messages("alice")[-1]["content"]
+    assert dm.startswith(f"<@{desk.user_id('carol')}> is working on your incident INC-1")
