@@ -17,7 +17,10 @@ NEW_INCIDENT_BUTTON = "home_new_incident"
 
 
 def _section(text: str, accessory: dict | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    block: dict[str, Any] = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": text[:3000], "verbatim": True},
+    }
     if accessory:
         block["accessory"] = accessory
     return block
@@ -36,7 +39,9 @@ def _button(action_id: str, text: str, value: str, primary: bool = False) -> dic
 
 
 def _item(incident: dict, button: dict | None = None) -> dict[str, Any]:
-    who = f" · @{escape(incident['assignee'])}" if incident.get("assignee") else " · unassigned"
+    who = (
+        f" · {escape('@' + incident['assignee'])}" if incident.get("assignee") else " · unassigned"
+    )
     state = STATE_LABELS.get(incident["state"], incident["state"])
     breach = " · :warning: SLA breached" if incident.get("breached") else ""
     return _section(

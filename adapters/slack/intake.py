@@ -45,6 +45,7 @@ def offer_blocks(text: str, root_ts: str) -> list[dict[str, Any]]:
             "text": {
                 "type": "mrkdwn",
                 "text": f"Sorry to hear that. Shall I open an incident for you?\n>{escape(title)}",
+                "verbatim": True,
             },
         },
         {
@@ -202,7 +203,7 @@ def _opener(desk: SlackDesk, asker: Asker, text: str, ref: str, offer_ts: str | 
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000], "verbatim": True}}
 
 
 def _channel(body: dict[str, Any]) -> str | None:

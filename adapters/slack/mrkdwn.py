@@ -10,9 +10,20 @@ from typing import Any
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
+# "@here" and friends as plain words: Slack reads them as a channel-wide mention wherever
+# it parses text itself (mrkdwn that is not verbatim, link_names). Not inside an address.
+_BROADCAST = re.compile(r"(?<![\w@.])@(?=(?:here|channel|everyone|group)\b)", re.IGNORECASE)
+WORD_JOINER = "\u2060"  # invisible: "@here" still reads as typed, but is no mention
+
+
 def escape(text: str) -> str:
-    """Escape &, < and > as Slack requires, so "<!channel>" typed by a user stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text someone typed, safe in any Slack message: never markup, never a mention.
+
+    &, < and > are escaped as Slack requires (so "<!channel>" stays text), and a bare
+    "@here", "@channel", "@everyone" or "@group" gets an invisible word joiner after the @.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@" + WORD_JOINER, text)
 
 
 def escape_all(value: Any) -> Any:

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from adapters.slack.errors import slack_error
+from adapters.slack.mrkdwn import escape
 from bot.identity import PlatformIdentity
 from domain.records import PersonRecord
 
@@ -100,7 +101,7 @@ class SlackPeople:
                     select(PersonRecord.slack_id).where(PersonRecord.name == name)
                 )
             if slack_id is None:
-                return f"@{name}"
+                return escape(f"@{name}")  # a person called "here" is no @here
             self._slack_ids[name] = slack_id  # ids are stable; unknown names are asked again
         return f"<@{slack_id}>"
 
