@@ -59,17 +59,15 @@ class Replies:
         self.client = client
         self.home_notice = home_notice
 
-    async def tell(self, asker: Asker, text: str, *, private: bool = True) -> None:
-        """Show `text` to the asker (only to them unless `private` is False)."""
+    async def tell(self, asker: Asker, text: str) -> None:
+        """Show `text` to the asker only: what the channel sees is the card and its thread."""
         if asker.home and self.home_notice is not None:
             await self.home_notice(asker, text)
             return
         blocks, fallback = reply_blocks(text), escape(text)[:3000]
-        if asker.response_url and await self._respond(
-            asker.response_url, fallback, blocks, private
-        ):
+        if asker.response_url and await self._respond(asker.response_url, fallback, blocks):
             return
-        if asker.channel_id and private:
+        if asker.channel_id:
             try:
                 await self.client.chat_postEphemeral(
                     channel=asker.channel_id, user=asker.user_id, text=fallback, blocks=blocks
@@ -77,20 +75,12 @@ class Replies:
                 return
             except SlackApiError as exc:
                 log.info("slack: ephemeral reply failed (%s); sending a DM", slack_error(exc))
-        elif asker.channel_id:
-            await self.client.chat_postMessage(
-                channel=asker.channel_id, text=fallback, blocks=blocks
-            )
-            return
         await self.client.chat_postMessage(channel=asker.user_id, text=fallback, blocks=blocks)
 
-    async def _respond(self, url: str, text: str, blocks: list[dict], private: bool) -> bool:
+    async def _respond(self, url: str, text: str, blocks: list[dict]) -> bool:
         try:
             response = await AsyncWebhookClient(url, timeout=10).send(
-                text=text,
-                blocks=blocks,
-                replace_original=False,
-                response_type="ephemeral" if private else "in_channel",
+                text=text, blocks=blocks, replace_original=False, response_type="ephemeral"
             )
         except Exception as exc:  # an expired or unreachable hook: fall back to the Web API
             log.info("slack: response_url failed (%s); falling back", type(exc).__name__)

@@ -104,7 +104,7 @@ class SlackDesk:
         else:
             reply = await self.run(self.dispatcher.execute, identity, text or "")
         if tell:
-            await self.replies.tell(asker, reply.text, private=reply.private)
+            await self.replies.tell(asker, reply.text)
         return reply
 
     async def first_time(self, key: str) -> bool:

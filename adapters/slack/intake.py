@@ -31,7 +31,7 @@ def summarize(text: str) -> tuple[str, str]:
     title = (
         first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
     )
-    title = title.lstrip("-").strip() or "Help needed"  # "--x" would read as an option
+    title = title or "Help needed"  # taken literally: the argv comes from grammar.build_argv
     return title, (text.strip() if words != title else "")
 
 

@@ -197,6 +197,4 @@ def field_problem(text: str | None, what: str, *, required: bool, limit: int) ->
         return f"{what} is needed." if required else None
     if len(text) > limit:
         return f"{what} can be at most {limit} characters."
-    if text.startswith("--"):
-        return f'{what} cannot start with "--".'
-    return None
+    return None  # "--…" is fine: forms build their argv with grammar.build_argv

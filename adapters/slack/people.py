@@ -104,7 +104,3 @@ class SlackPeople:
                 return escape(f"@{name}")  # a person called "here" is no @here
             self._slack_ids[name] = slack_id  # ids are stable; unknown names are asked again
         return f"<@{slack_id}>"
-
-    def forget(self, user_id: str) -> None:
-        """Drop a cached identity (after the mapping changed)."""
-        self._identities.pop(user_id, None)

@@ -218,3 +218,17 @@ async def test_a_form_whose_command_could_not_run_can_be_submitted_again(slack_d
     await slack_desk.idle()
     assert slack_desk.incident(1).title == "Badge reader dead"
     assert slack_desk.incident_count() == 1
+
+
+async def test_form_text_that_looks_like_an_option_is_taken_as_written(slack_desk, slack):
+    await slack_desk.command("U0ALICE", "/incident new")
+    view = await _modal(slack)
+    values = {"title": "--force-reconnect loops", "description": "--verbose shows nothing"}
+    response = await slack_desk.submit("U0ALICE", view, values)
+    assert (response.status_code, response.text) == (200, "")  # no field error
+    await slack_desk.until(lambda: slack_desk.incident_count() == 1, what="incident opened")
+    incident = slack_desk.incident(1)
+    assert (incident.title, incident.description) == (
+        "--force-reconnect loops",
+        "--verbose shows nothing",
+    )

@@ -123,7 +123,7 @@ def test_a_dm_becomes_a_short_title_and_the_full_description() -> None:
     )
     long_title, _ = summarize("word " * 40)
     assert len(long_title) <= 100 and long_title.endswith("…")
-    assert summarize("--help me")[0] == "help me"  # never read as an option
+    assert summarize("--help me")[0] == "--help me"  # kept as written; never read as an option
 
 
 def test_long_replies_are_split_for_block_kit() -> None:
