@@ -56,6 +56,31 @@ async def test_a_dropped_gateway_resumes_and_nothing_sent_meanwhile_is_lost(desk
     assert fake.gateway.identify_count == 1  # resumed, not a new session
 
 
+async def test_a_press_replayed_too_late_to_answer_is_not_acted_on(desk):
+    fake = desk.fake
+    await report_elsewhere(desk, "VPN drops")
+    card = await desk.card(1)
+    fake.gateway.pause_resumes()
+    await fake.gateway.drop(code=4000)
+    await fake.gateway.wait_for(lambda gw: gw.received(op=6))
+    press = await desk.press("carol", "deskbot:claim:INC-1", card["id"])
+    press.dispatched_at -= fake.interaction_deadline + 1  # the reconnect took over 3 seconds
+    fake.gateway.release_resumes()
+
+    # Replayed on RESUME, but Discord no longer accepts an answer: deskbot leaves it alone
+    # (the person saw "This interaction failed" and can press again).
+    refused = await fake.wait_for(lambda c: c.path.startswith(f"/interactions/{press.id}/"))
+    assert refused.status == 404 and refused.response["code"] == 10062
+    assert (await desk.answer(await desk.command("carol", "desk", "whoami"))).startswith(
+        "You are carol"
+    )
+    await desk.delivered()
+    assert desk.incident(1).state == "new" and desk.incident(1).assignee is None
+    assert press.callback_type is None and press.followup_ids == []
+    again = await desk.press("carol", "deskbot:claim:INC-1", card["id"])
+    assert await desk.answer(again) == 'You are now working on INC-1 "VPN drops".'
+
+
 async def test_an_invalid_session_identifies_again_and_keeps_serving(desk):
     await desk.fake.gateway.invalidate_session(resumable=False)
     await desk.fake.gateway.wait_for(lambda gw: gw.identify_count == 2)
