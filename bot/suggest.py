@@ -81,7 +81,7 @@ def teams(policy: DeskPolicy, text: str) -> list[Suggestion]:
 
 
 def assignees(dispatcher, text: str) -> list[Suggestion]:
-    """Teams, then agents (configured or granted by a platform role), matching the text."""
+    """Teams, then agents (by their stored roles), matching the text."""
     with dispatcher.database.transaction() as session:
         people = [
             (p.name, f"{p.display_name} ({p.name})")
