@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from domain.clock import Clock
@@ -18,3 +19,13 @@ def first_delivery(database, clock: Clock, source: str, event_id: str) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def forget_delivery(database, source: str, event_id: str) -> None:
+    """Undo `first_delivery` when the work it guarded failed, so a retry is acted on."""
+    with database.transaction() as session:
+        session.execute(
+            delete(InboundEvent).where(
+                InboundEvent.source == source, InboundEvent.event_id == event_id[:128]
+            )
+        )

@@ -17,7 +17,6 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-from sqlalchemy import delete
 
 from adapters.discord.modals import NewIncidentForm
 from adapters.discord.people import identity_of
@@ -25,8 +24,7 @@ from adapters.discord.render import chunks, escape_mentions
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.dispatcher import Reply
-from bot.inbound import first_delivery
-from domain.records import InboundEvent
+from bot.inbound import first_delivery, forget_delivery
 
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
@@ -121,7 +119,7 @@ class Intake:
     async def _offer_again(self, interaction: discord.Interaction, message_id: str) -> None:
         """Nothing was opened: give the key back and the buttons too, so a retry works."""
         runtime = self.desk.runtime
-        await asyncio.to_thread(release, runtime.database, SOURCE, message_id)
+        await asyncio.to_thread(forget_delivery, runtime.database, SOURCE, message_id)
         try:
             await interaction.edit_original_response(content=OFFER, view=offer_buttons(message_id))
         except discord.HTTPException as exc:
@@ -131,16 +129,6 @@ class Intake:
 def offer_buttons(message_id: str) -> discord.ui.View | None:
     """Open an incident / Add details first / No, thanks, for DM `message_id`."""
     return layout(*(IntakeButton(a, message_id) for a in ("open", "form", "dismiss")))
-
-
-def release(database, source: str, event_id: str) -> None:
-    """Forget an inbound key taken by `bot.inbound.first_delivery`, so it can be taken again."""
-    with database.transaction() as session:
-        session.execute(
-            delete(InboundEvent).where(
-                InboundEvent.source == source, InboundEvent.event_id == event_id[:128]
-            )
-        )
 
 
 def _quoted_text(message: discord.Message | None) -> str:

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import delete
 
 from adapters.slack.asker import Asker, Replies
 from adapters.slack.background import Background
@@ -18,10 +17,9 @@ from adapters.slack.errors import slack_error
 from adapters.slack.people import SlackPeople, SlackUnavailable
 from bot.dispatcher import Dispatcher, Reply
 from bot.identity import PlatformIdentity
-from bot.inbound import first_delivery
+from bot.inbound import first_delivery, forget_delivery
 from domain.clock import Clock
 from domain.policy import DeskPolicy
-from domain.records import InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -134,16 +132,6 @@ class SlackDesk:
             if not kept:
                 await self.run(forget_delivery, self.database, "slack", key)
         return True
-
-
-def forget_delivery(database, source: str, event_id: str) -> None:
-    """Undo bot.inbound.first_delivery: (source, event_id) counts as never seen again."""
-    with database.transaction() as session:
-        session.execute(
-            delete(InboundEvent).where(
-                InboundEvent.source == source, InboundEvent.event_id == event_id[:128]
-            )
-        )
 
 
 def form_refused(error: str | None, typed: str) -> str:
