@@ -109,6 +109,10 @@ class Dispatcher:
                 self.role_mapping,
             )
 
+    def refusal(self, identity: PlatformIdentity, action: str) -> str | None:
+        """Why this person may not take an agents-only action, before a form is opened."""
+        return incidents.agent_only_refusal(self.actor(identity), action)
+
     def home(self, identity: PlatformIdentity) -> HomeView:
         """What a person sees on their home tab: their incidents, and an agent's queues."""
         with self.database.transaction() as session:

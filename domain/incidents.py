@@ -24,6 +24,14 @@ STATE_LABELS = {
     "closed": "Closed",
     "cancelled": "Cancelled",
 }
+AGENT_ONLY = {  # actions only agents may take, and how the refusal names them
+    "claim": "claim incidents",
+    "assign": "assign incidents",
+    "update": "update incidents",
+    "hold": "put incidents on hold",
+    "resume": "resume incidents",
+    "resolve": "resolve incidents",
+}
 MAX_TITLE = 200
 MAX_TEXT = 4000
 
@@ -102,7 +110,7 @@ def open_incident(
 
 def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """An agent takes an incident for themselves and starts work on it."""
-    require_agent(actor, "claim incidents")
+    require_agent(actor, "claim")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress"), "claimed")
     if incident.assignee == actor.name and incident.state == "in_progress":
@@ -124,7 +132,7 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 
 def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> IncidentRecord:
     """Assign to a team (functional escalation) or to a person."""
-    require_agent(actor, "assign incidents")
+    require_agent(actor, "assign")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("new", "assigned", "in_progress"), "assigned")
     name = target.strip().lstrip("@").lower()
@@ -177,7 +185,7 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
 
 def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> IncidentRecord:
     """Put an incident on hold (waiting for the user or a supplier); SLA clocks pause."""
-    require_agent(actor, "put incidents on hold")
+    require_agent(actor, "hold")
     reason = check_text(reason, "The reason")
     if not reason:
         raise InvalidInput(
@@ -197,7 +205,7 @@ def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Inci
 
 def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """Take an incident off hold; SLA clocks run again from where they stopped."""
-    require_agent(actor, "resume incidents")
+    require_agent(actor, "resume")
     incident = get_incident(ctx, key, for_update=True)
     _require_state(incident, ("on_hold",), "resumed")
     incident.state, incident.hold_reason = "in_progress", None
@@ -210,7 +218,7 @@ def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 
 def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) -> IncidentRecord:
     """Record the fix; the reporter confirms (close) or it closes by itself later."""
-    require_agent(actor, "resolve incidents")
+    require_agent(actor, "resolve")
     resolution = check_text(resolution, "The resolution")
     if not resolution:
         raise InvalidInput(
@@ -381,9 +389,17 @@ def announce_change(ctx: DeskContext, incident: IncidentRecord, change: str) -> 
     )
 
 
-def require_agent(actor: Actor, what: str) -> None:
-    if not actor.is_agent:
-        raise PermissionDenied(f"Only service-desk agents can {what}.")
+def agent_only_refusal(actor: Actor, action: str) -> str | None:
+    """The sentence refusing `action` (a subcommand) when only agents may take it."""
+    what = AGENT_ONLY.get(action)
+    return f"Only service-desk agents can {what}." if what and not actor.is_agent else None
+
+
+def require_agent(actor: Actor, action: str) -> None:
+    """Refuse an agents-only action to anyone else."""
+    refusal = agent_only_refusal(actor, action)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _require_reporter_or_agent(actor: Actor, incident: IncidentRecord, verb: str) -> None:

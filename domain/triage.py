@@ -38,7 +38,7 @@ def update_incident(
     A new priority re-targets the SLA clocks (time already spent still counts); a new
     service moves an incident nobody has taken to the service owner's queue.
     """
-    require_agent(actor, "update incidents")
+    require_agent(actor, "update")
     incident = get_incident(ctx, key, for_update=True)
     if incident.state not in OPEN_STATES:
         raise InvalidTransition(

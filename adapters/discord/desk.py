@@ -29,7 +29,6 @@ NO_PINGS = discord.AllowedMentions.none()
 FORM_ACTIONS = ("resolve", "hold", "reopen")
 # Forms only agents may submit (the domain's wording), and how long the check may take
 # before the form opens anyway: the first response must reach Discord within 3 seconds.
-AGENTS_ONLY = {"resolve": "resolve incidents", "hold": "put incidents on hold"}
 CHECK_BUDGET = 1.5
 
 
@@ -132,17 +131,15 @@ class DiscordDesk:
 
     async def _form_for_note(self, interaction: discord.Interaction, action: str, key: str) -> None:
         """Open the note form, or refuse at once who may not submit it (nobody types in vain)."""
-        if action in AGENTS_ONLY:
-            identity = identity_of(interaction.user)
-            lookup = asyncio.to_thread(self.runtime.dispatcher.actor, identity)
-            try:
-                actor = await asyncio.wait_for(lookup, CHECK_BUDGET)
-            except TimeoutError:
-                actor = None  # the desk is slow: open the form; the command still checks
-            if actor is not None and not actor.is_agent:
-                text = f"Only service-desk agents can {AGENTS_ONLY[action]}."
-                await interaction.response.send_message(text, ephemeral=True)
-                return
+        identity = identity_of(interaction.user)
+        lookup = asyncio.to_thread(self.runtime.dispatcher.refusal, identity, action)
+        try:
+            refusal = await asyncio.wait_for(lookup, CHECK_BUDGET)
+        except TimeoutError:
+            refusal = None  # the desk is slow: open the form; the command still checks
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
         await self._open_form(interaction, NoteForm(action, key))
 
     async def _open_form(self, interaction: discord.Interaction, form: discord.ui.Modal) -> None:

@@ -29,7 +29,6 @@ from bot import grammar
 DIRECT = re.compile(r"^incident_(claim|resume|close)$")
 BY_FORM = re.compile(r"^incident_(resolve|hold|reopen)$")
 # Forms only agents may submit: checked before opening, so nobody fills in a form in vain.
-AGENTS_ONLY = {"resolve": "resolve incidents", "hold": "put incidents on hold"}
 # How long that check may take. Slack's trigger_id opens a form for 3 seconds after the
 # click, and the check waits for the database behind other desk work (DESK_THREADS); when
 # it is slower than this the form opens anyway, since the command checks again on submit.
@@ -120,11 +119,10 @@ async def open_reason_form(
     desk: SlackDesk, asker: Asker, verb: str, key: str, trigger_id: str
 ) -> None:
     """Open the Resolve / Hold / Reopen form, or refuse at once if the asker may not use it."""
-    if verb in AGENTS_ONLY:
-        refusal = await _refusal_within(desk, asker, verb, CHECK_BUDGET)
-        if refusal:
-            await desk.replies.tell(asker, refusal)
-            return
+    refusal = await _refusal_within(desk, asker, verb, CHECK_BUDGET)
+    if refusal:
+        await desk.replies.tell(asker, refusal)
+        return
     form = REASON_FORMS[verb]
     await desk.open_form(
         asker, trigger_id, reason_modal(verb, key, asker), typed=form.typed.format(key=key)
@@ -151,8 +149,7 @@ async def _refusal(desk: SlackDesk, asker: Asker, verb: str) -> str | None:
         identity = await desk.people.identity(asker.user_id)
     except SlackUnavailable as exc:  # the command could not run either
         return exc.message
-    actor = await desk.run(desk.dispatcher.actor, identity)
-    return None if actor.is_agent else f"Only service-desk agents can {AGENTS_ONLY[verb]}."
+    return await desk.run(desk.dispatcher.refusal, identity, verb)
 
 
 async def _once(desk: SlackDesk, key: str, asker: Asker, argv: list[str]) -> None:
