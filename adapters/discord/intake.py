@@ -25,6 +25,7 @@ from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.dispatcher import Reply
 from bot.inbound import first_delivery, forget_delivery
+from bot.intake import title_and_details
 
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
@@ -33,20 +34,9 @@ OFFER = "Shall I open an incident for this? You'll get updates right here."
 OPENING = "Opening an incident…"
 ALREADY = "I already opened an incident for that message."
 SOURCE = "discord-intake"  # inbound_events key: one incident per DM
-MAX_TITLE = 200
 NO_PINGS = discord.AllowedMentions.none()
 
 log = logging.getLogger(__name__)
-
-
-def title_and_details(text: str) -> tuple[str, str]:
-    """A title from the first line (cut at a word), and the whole text when there is more."""
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
-    title = first.strip() or "Help needed"
-    if len(title) > MAX_TITLE:
-        title = title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"
-    details = text.strip() if text.strip() != title else ""
-    return title, details
 
 
 class Intake:

@@ -17,27 +17,16 @@ from adapters.slack.desk import SlackDesk
 from adapters.slack.mrkdwn import escape, plain
 from adapters.slack.threads import incident_of_dm_thread, remember_dm_thread
 from bot import grammar
+from bot.intake import title_and_details
 
 OPEN = "intake_open"
 DISMISS = "intake_dismiss"
-TITLE_LENGTH = 100
 VALUE_LIMIT = 1900  # a button value holds at most 2000 characters
-
-
-def summarize(text: str) -> tuple[str, str]:
-    """(title, description) from what someone wrote: the first line, and all of it if longer."""
-    words = " ".join(text.split())
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
-    title = (
-        first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    )
-    title = title or "Help needed"  # taken literally: the argv comes from grammar.build_argv
-    return title, (text.strip() if words != title else "")
 
 
 def offer_blocks(text: str, root_ts: str) -> list[dict[str, Any]]:
     """The offer: the words quoted back, with Open an incident / No thanks."""
-    title, _ = summarize(text)
+    title, _ = title_and_details(text)
     value = json.dumps({"ts": root_ts, "text": text[:VALUE_LIMIT]})
     return [
         {
@@ -174,7 +163,7 @@ def _opener(desk: SlackDesk, asker: Asker, text: str, ref: str, offer_ts: str | 
     """The work behind Open an incident, for SlackDesk.once."""
 
     async def open_incident(keep) -> None:
-        title, description = summarize(text)
+        title, description = title_and_details(text)
         argv = grammar.build_argv("incident", "new", [title], {"description": description})
         reply = await desk.execute(asker, argv=argv, tell=False)
         if reply is None:  # Slack could not say who they are; they were told

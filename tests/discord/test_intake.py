@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from adapters.discord.intake import title_and_details
+from bot.intake import title_and_details
 from domain.records import IncidentRecord
 from tests.discord.harness import DiscordDeskHarness
 from tests.fakes.discord_world import InteractionRecord

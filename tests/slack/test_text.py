@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from adapters.slack.intake import summarize
 from adapters.slack.mrkdwn import WORD_JOINER, chunks, command_text, escape, escape_all, plain
+from bot.intake import title_and_details
 from tests.slack.harness import TRIAGE, blocks_text
 
 # Slack's special mentions: <!here>, <!channel>, <!everyone>, <!subteam^…>, and the bare
@@ -115,15 +115,19 @@ def test_command_text_keeps_user_mentions_for_the_grammar() -> None:
 
 
 def test_a_dm_becomes_a_short_title_and_the_full_description() -> None:
-    assert summarize("my vpn keeps dropping") == ("my vpn keeps dropping", "")
-    title, description = summarize("Outlook crashes\nwhen I open the calendar since the update")
+    assert title_and_details("my vpn keeps dropping") == ("my vpn keeps dropping", "")
+    title, description = title_and_details(
+        "Outlook crashes\nwhen I open the calendar since the update"
+    )
     assert (title, description) == (
         "Outlook crashes",
         "Outlook crashes\nwhen I open the calendar since the update",
     )
-    long_title, _ = summarize("word " * 40)
+    long_title, _ = title_and_details("word " * 40)
     assert len(long_title) <= 100 and long_title.endswith("…")
-    assert summarize("--help me")[0] == "--help me"  # kept as written; never read as an option
+    assert (
+        title_and_details("--help me")[0] == "--help me"
+    )  # kept as written; never read as an option
 
 
 def test_long_replies_are_split_for_block_kit() -> None:
