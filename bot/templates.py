@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, pass_context
 
 from domain.clock import format_duration
 from domain.incidents import STATE_LABELS
@@ -28,8 +28,13 @@ def _hhmm(value: datetime | str) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def _at_mention(name: str | None) -> str:
-    return f"@{name}" if name else "nobody"
+@pass_context
+def _mention(context, name: str | None) -> str:
+    # The platform's way to name a person comes with each render (see `render`).
+    if not name:
+        return "nobody"
+    platform_mention = context.get("_mention")
+    return platform_mention(name) if platform_mention else f"@{name}"
 
 
 _env = Environment(
@@ -43,7 +48,7 @@ _env.filters.update(
     state=lambda s: STATE_LABELS.get(s, str(s)),
     remaining=_remaining,
     hhmm=_hhmm,
-    mention=_at_mention,
+    mention=_mention,
 )
 
 
@@ -52,9 +57,7 @@ def render(
 ) -> str:
     """Render the template for `kind` in `flavour`; `mention` formats a person for the platform."""
     template = _env.get_template(f"{flavour}/{kind}.j2")
-    if mention is not None:
-        template = _with_mention(template, mention)
-    return template.render(**context).strip()
+    return template.render(**context, _mention=mention).strip()
 
 
 def has_template(kind: str, flavour: str) -> bool:
@@ -64,10 +67,3 @@ def has_template(kind: str, flavour: str) -> bool:
         return True
     except TemplateNotFound:
         return False
-
-
-def _with_mention(template, mention):
-    env = _env.overlay()
-    # An overlay shares its parent's filters dict: replace it, or every later render mentions this way.
-    env.filters = {**_env.filters, "mention": lambda name: mention(name) if name else "nobody"}
-    return env.get_template(template.name)
