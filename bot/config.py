@@ -35,6 +35,8 @@ SECTIONS = (
     "sla",
     "role_mapping",
 )
+# A person's account on each chat platform, as the config spells it: <platform>_id.
+ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -212,7 +214,7 @@ class _Checker:
                 )
                 continue
             for key in spec:
-                if key not in ("display_name", "email", "roles", "slack_id", "discord_id"):
+                if key not in ("display_name", "email", "roles", *ACCOUNT_KEYS):
                     self.problem(path + (key,), f"unknown field '{key}' for person '{name}'")
             roles = spec.get("roles", ["employee"])
             roles = [roles] if isinstance(roles, str) else roles
@@ -225,7 +227,7 @@ class _Checker:
                         path + ("roles",),
                         f"unknown role '{role}' for {name} (one of {', '.join(ROLES)})",
                     )
-            for field in ("email", "slack_id", "discord_id"):
+            for field in ("email", *ACCOUNT_KEYS):
                 value = spec.get(field)
                 if value is None:
                     continue
@@ -240,8 +242,11 @@ class _Checker:
                 display_name=str(spec.get("display_name") or name),
                 email=str(spec["email"]).lower() if spec.get("email") else None,
                 roles=tuple(r for r in roles if r in ROLES) or ("employee",),
-                slack_id=str(spec["slack_id"]) if spec.get("slack_id") else None,
-                discord_id=str(spec["discord_id"]) if spec.get("discord_id") else None,
+                accounts={
+                    platform: str(spec[key])
+                    for key, platform in ACCOUNT_KEYS.items()
+                    if spec.get(key)
+                },
             )
         return result
 

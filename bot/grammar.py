@@ -1,13 +1,15 @@
-"""One command grammar for every platform: definitions, tokenizer, parser and help.
+"""One command grammar for every platform: the tokenizer, the parser and generated help.
 
 `/incident claim INC-42` means the same in Slack, Discord and the console. Adapters hand
-the text (or an argv they already split) to `parse`; help is generated from `COMMANDS`.
+the text (or an argv they already split) to `parse`. What the commands are lives in
+`bot/commands/` (one module per process); this module only reads that table.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+
+from bot.commands.spec import Command, Invocation, Subcommand
 
 QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
 APOSTROPHES = ("'", "\u2018")  # an unclosed one is a letter: "it's", not a quote
@@ -26,164 +28,10 @@ class UsageError(Exception):
         return self.message + (f"\nUsage: {self.usage}" if self.usage else "")
 
 
-@dataclass(frozen=True)
-class Arg:
-    """A positional argument; `rest` takes every remaining word (titles, notes)."""
+def _table() -> dict[str, Command]:
+    from bot.commands import COMMANDS  # the process modules import this module
 
-    name: str
-    required: bool = True
-    rest: bool = False
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A --flag, with a value (maybe limited to `choices`) or a plain switch."""
-
-    name: str
-    help: str
-    metavar: str | None = None
-    choices: tuple[str, ...] = ()
-
-    @property
-    def is_switch(self) -> bool:
-        return self.metavar is None and not self.choices
-
-    def usage(self) -> str:
-        if self.is_switch:
-            return f"[--{self.name}]"
-        return f"[--{self.name} {'|'.join(self.choices) or self.metavar}]"
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    summary: str
-    args: tuple[Arg, ...] = ()
-    flags: tuple[Flag, ...] = ()
-
-    def usage(self, command: str) -> str:
-        words = [f"/{command}", self.name]
-        for arg in self.args:
-            shown = arg.name.upper() + ("…" if arg.rest else "")
-            words.append(shown if arg.required else f"[{shown}]")
-        words += [flag.usage() for flag in self.flags]
-        return " ".join(words)
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    summary: str
-    subcommands: dict[str, Subcommand] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """A parsed command: which one, its positional arguments and its flags."""
-
-    command: str
-    subcommand: str
-    args: dict[str, str]
-    flags: dict[str, str | bool]
-
-    def arg(self, name: str, default: str = "") -> str:
-        return self.args.get(name, default)
-
-
-LEVEL = ("high", "medium", "low")
-_ID = Arg("id")
-
-
-def _sub(
-    name: str, summary: str, *args: Arg, flags: tuple[Flag, ...] = ()
-) -> tuple[str, Subcommand]:
-    return name, Subcommand(name, summary, args, flags)
-
-
-COMMANDS: dict[str, Command] = {
-    "incident": Command(
-        "incident",
-        "Report and work incidents",
-        dict(
-            [
-                _sub(
-                    "new",
-                    "Report an incident",
-                    Arg("title", rest=True),
-                    flags=(
-                        Flag("service", "the affected service", "NAME"),
-                        Flag("category", "a category of the service", "NAME"),
-                        Flag("impact", "how many people are affected", choices=LEVEL),
-                        Flag("urgency", "how soon it hurts the business", choices=LEVEL),
-                        Flag("description", "more detail", "TEXT"),
-                    ),
-                ),
-                _sub("show", "Show an incident with its timeline", _ID),
-                _sub(
-                    "update",
-                    "Re-categorise or re-prioritise an incident",
-                    _ID,
-                    flags=(
-                        Flag("title", "a clearer title", "TEXT"),
-                        Flag("service", "the affected service", "NAME"),
-                        Flag("category", "a category of the service", "NAME"),
-                        Flag("impact", "how many people are affected", choices=LEVEL),
-                        Flag("urgency", "how soon it hurts the business", choices=LEVEL),
-                        Flag("description", "a better description", "TEXT"),
-                    ),
-                ),
-                _sub(
-                    "list",
-                    "List open incidents (yours, or your team's queue)",
-                    flags=(
-                        Flag("mine", "only incidents assigned to (or reported by) you"),
-                        Flag("team", "a team's queue", "TEAM"),
-                        Flag("state", "only incidents in this state", "STATE"),
-                        Flag("all", "include resolved, closed and cancelled"),
-                    ),
-                ),
-                _sub("claim", "Take an incident and start work on it", _ID),
-                _sub("assign", "Assign to a team (escalate) or an agent", _ID, Arg("to")),
-                _sub("note", "Add a note to the timeline", _ID, Arg("text", rest=True)),
-                _sub("hold", "Put on hold, pausing the SLA clocks", _ID, Arg("reason", rest=True)),
-                _sub("resume", "Take off hold", _ID),
-                _sub(
-                    "resolve",
-                    "Resolve with a note of what fixed it",
-                    _ID,
-                    Arg("resolution", rest=True),
-                ),
-                _sub("close", "Confirm the fix and close", _ID),
-                _sub(
-                    "reopen",
-                    "Reopen a resolved incident",
-                    _ID,
-                    Arg("reason", required=False, rest=True),
-                ),
-                _sub(
-                    "cancel",
-                    "Cancel an incident opened by mistake",
-                    _ID,
-                    Arg("reason", required=False, rest=True),
-                ),
-            ]
-        ),
-    ),
-    "desk": Command(
-        "desk",
-        "Help and information about the desk",
-        dict(
-            [
-                _sub(
-                    "help",
-                    "Show commands, or the usage of one",
-                    Arg("topic", required=False, rest=True),
-                ),
-                _sub("whoami", "Show who the desk thinks you are and your roles"),
-            ]
-        ),
-    ),
-}
+    return COMMANDS
 
 
 def tokenize(text: str) -> list[str]:
@@ -242,11 +90,12 @@ def parse_argv(argv: list[str]) -> Invocation:
         raise UsageError(
             'Type a command, for example /incident new "VPN drops every 10 minutes".', "/desk help"
         )
+    commands = _table()
     name = argv[0].lstrip("/").lower()
-    command = COMMANDS.get(name)
+    command = commands.get(name)
     if command is None:
         raise UsageError(
-            f"Unknown command '/{argv[0].lstrip('/')[:40]}'.{_suggest(name, COMMANDS, '/')}",
+            f"Unknown command '/{argv[0].lstrip('/')[:40]}'.{_suggest(name, commands, '/')}",
             "/desk help",
         )
     if len(argv) < 2:
@@ -348,17 +197,18 @@ def build_argv(
 
 def help_text(topic: str = "") -> str:
     """Help for all commands, one command, or one subcommand — from the definitions above."""
+    commands = _table()
     words = topic.lower().lstrip("/").split()
     if not words:
         lines = ["Commands (type /desk help COMMAND for details):"]
-        for command in COMMANDS.values():
+        for command in commands.values():
             lines.append(f"/{command.name} — {command.summary}: {', '.join(command.subcommands)}")
         return "\n".join(lines)
-    command = COMMANDS.get(words[0])
+    command = commands.get(words[0])
     if command is None:
         return (
-            f"No help for '{words[0][:40]}'.{_suggest(words[0], COMMANDS, '/')} Commands: "
-            + ", ".join(f"/{c}" for c in COMMANDS)
+            f"No help for '{words[0][:40]}'.{_suggest(words[0], commands, '/')} Commands: "
+            + ", ".join(f"/{c}" for c in commands)
         )
     subs = list(command.subcommands.values())
     if len(words) > 1:

@@ -18,11 +18,13 @@ from typing import Any, Protocol
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
-from bot.templates import render
+from bot.identity import BY_NAME
+from bot.message_refs import find_ref, store_ref
+from bot.templates import RenderError, render
 from domain.clock import Clock
-from domain.people import PLATFORM_ID_FIELDS
+from domain.notifications import process_of
 from domain.policy import DeskPolicy
-from domain.records import OutboxMessage, PersonRecord
+from domain.records import OutboxMessage, PersonRecord, PlatformAccount
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,20 @@ class OutboundMessage:
     id: int
     platform: str
     kind: str
-    destination_kind: str  # "channel" or "dm"
-    destination: str  # logical channel name or person name
+    destination_kind: str  # "channel", "dm" or "room"
+    destination: str  # logical channel name, person name, or the room's reference role
     address: str  # channel id / user id on the platform (console: the name itself)
-    incident_id: int | None
+    subject_type: str | None
+    subject_id: str | None
     context: dict[str, Any]
     attempts: int
+    creates_ref: str | None = None  # the sent message becomes the subject's reference
+    updates_ref: str | None = None  # the subject's message to edit in place
+
+    @property
+    def incident_id(self) -> int | None:
+        """The incident this message is about, if its subject is one."""
+        return int(self.subject_id) if self.subject_type == "incident" else None
 
     def text(self, mention: Callable[[str], str] | None = None) -> str:
         """The message rendered with the plain-text template."""
@@ -88,6 +98,7 @@ class OutboxDelivery:
         self.platform = platform
         self.sender = sender
         self.batch_size = batch_size
+        self.by_name = platform in BY_NAME
 
     def claim(self) -> list[OutboundMessage]:
         """Lease the oldest due row of each destination that has nothing older in flight."""
@@ -117,6 +128,11 @@ class OutboxDelivery:
         claimed: list[OutboundMessage] = []
         with self.database.transaction() as session:
             for row in session.scalars(query):
+                if process_of(row.kind) is None:
+                    # No process renders it: retrying cannot help, and it would hold the line.
+                    row.status, row.last_error = "failed", f"unknown notification kind {row.kind}"
+                    log.error("outbox %s: unknown notification kind %s; failed", row.id, row.kind)
+                    continue
                 address = self._address(session, row)
                 if address is None:
                     row.status, row.last_error = "failed", "no address on this platform"
@@ -131,22 +147,38 @@ class OutboxDelivery:
                         destination_kind=row.destination_kind,
                         destination=row.destination,
                         address=address,
-                        incident_id=row.incident_id,
+                        subject_type=row.subject_type,
+                        subject_id=row.subject_id,
                         context=json.loads(row.context),
                         attempts=row.attempts,
+                        creates_ref=row.creates_ref,
+                        updates_ref=row.updates_ref,
                     )
                 )
         return claimed
 
     def _address(self, session, row: OutboxMessage) -> str | None:
-        if self.platform == "console":
+        if row.destination_kind == "room":
+            if row.subject_type is None or row.subject_id is None:
+                return None
+            ref = find_ref(
+                session,
+                subject_type=row.subject_type,
+                subject_id=row.subject_id,
+                platform=self.platform,
+                role=row.destination,
+            )
+            return ref.split(":", 1)[0] if ref else None
+        if self.by_name:
             return row.destination
         if row.destination_kind == "channel":
             channel = self.policy.channels.get(row.destination)
             return channel.addresses.get(self.platform) if channel else None
-        person = session.scalar(select(PersonRecord).where(PersonRecord.name == row.destination))
-        field_name = PLATFORM_ID_FIELDS.get(self.platform)
-        return getattr(person, field_name) if person and field_name else None
+        return session.scalar(
+            select(PlatformAccount.user_id)
+            .join(PersonRecord, PersonRecord.id == PlatformAccount.person_id)
+            .where(PersonRecord.name == row.destination, PlatformAccount.platform == self.platform)
+        )
 
     def record(
         self, message: OutboundMessage, *, ref: str | None = None, error: Exception | None = None
@@ -160,7 +192,17 @@ class OutboxDelivery:
                 return
             if error is None:
                 row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, ref, None
-            elif isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS:
+                if ref and row.creates_ref and row.subject_type and row.subject_id:
+                    store_ref(
+                        session,
+                        self.clock,
+                        subject_type=row.subject_type,
+                        subject_id=row.subject_id,
+                        platform=row.platform,
+                        role=row.creates_ref,
+                        ref=ref,
+                    )
+            elif isinstance(error, PermanentFailure | RenderError) or row.attempts >= MAX_ATTEMPTS:
                 row.status, row.last_error = "failed", _describe(error)
                 log.error(
                     "outbox %s to %s %s failed for good: %s",
@@ -186,7 +228,7 @@ class OutboxDelivery:
         try:
             ref = await self.sender.send(message)
         except Exception as exc:  # every failure is recorded; unknown ones are retried
-            if not isinstance(exc, RetryLater | PermanentFailure):
+            if not isinstance(exc, RetryLater | PermanentFailure | RenderError):
                 log.warning("outbox %s to %s: %s", message.id, self.platform, _describe(exc))
             await asyncio.to_thread(self.record, message, error=exc)
             return

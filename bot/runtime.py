@@ -13,7 +13,6 @@ from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
 from bot.worker import TimerWorker, Worker
 from domain.clock import Clock, SystemClock
-from domain.context import DeskContext
 from domain.people import sync_configured_people
 
 log = logging.getLogger(__name__)
@@ -67,8 +66,7 @@ class Runtime:
         # Several replicas may start at once: one migrates and syncs while the others wait.
         with self.database.exclusive():
             self.database.upgrade()
-            with self.database.transaction() as session:
-                ctx = DeskContext(session, self.policy, self.clock, self.platforms)
+            with self.dispatcher.unit_of_work() as ctx:
                 sync_configured_people(ctx)
         # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
         gc.collect()

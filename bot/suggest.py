@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, or_, select
 
 from bot.identity import PlatformIdentity, resolve_actor
-from domain.context import DeskContext
-from domain.incidents import OPEN_STATES, STATE_LABELS
+from domain.incidents import INCIDENT, IncidentRecord
 from domain.policy import DeskPolicy
-from domain.records import IncidentRecord, PersonRecord
+from domain.records import PersonRecord
 
 LIMIT = 25  # Discord shows at most 25 choices; Slack's external selects are happy with that too
 
@@ -27,11 +26,15 @@ class Suggestion:
 
 
 def incidents(
-    dispatcher, identity: PlatformIdentity, text: str, states: tuple[str, ...] | None = OPEN_STATES
+    dispatcher, identity: PlatformIdentity, text: str, action: str | None = None
 ) -> list[Suggestion]:
-    """Incidents the person may see (employees: their own) in `states` (None: any), matching text."""
-    with dispatcher.database.transaction() as session:
-        ctx = DeskContext(session, dispatcher.policy, dispatcher.clock, dispatcher.platforms)
+    """Incidents the person may see (employees: their own) on which `action` can be taken
+    now (no action: the open ones), matching the text."""
+    states = INCIDENT.states_for(action) if action else INCIDENT.open_states
+    if action and states is None:
+        states = INCIDENT.open_states  # an option that is not an action (e.g. a flag)
+    with dispatcher.unit_of_work() as ctx:
+        session = ctx.session
         actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
         query = select(IncidentRecord)
         if states is not None:
@@ -50,7 +53,7 @@ def incidents(
         return [
             Suggestion(
                 row.key,
-                f"{row.key} [{row.priority}] {row.title} — {STATE_LABELS[row.state]}",
+                f"{row.key} [{row.priority}] {row.title} — {INCIDENT.label(row.state)}",
             )
             for row in rows
         ]

@@ -1,7 +1,10 @@
 """Message templates: one Jinja2 file per notification kind and platform flavour.
 
-Layout: bot/templates/<flavour>/<kind>.j2 — "text" for the console and plain fallbacks;
-adapters add their own flavours (Slack blocks, Discord embeds) beside it.
+Layout: bot/templates/<flavour>/<process>/<kind>.j2 — "text" for the console and plain
+fallbacks; adapters add their own flavours (Slack blocks, Discord embeds) beside it. The
+process of a kind is the one that registered it (domain.notifications.register_kinds).
+Templates that are not notifications are named with their process: "incident/incident_list".
+Flavour-wide templates start with an underscore ("slack/_offers.j2").
 """
 
 from __future__ import annotations
@@ -10,10 +13,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, pass_context
 
+import domain.processes  # noqa: F401  (every process registers its kinds)
 from domain.clock import format_duration
 from domain.incidents import STATE_LABELS
+from domain.notifications import process_of
+
+
+class RenderError(Exception):
+    """A message cannot be rendered (unknown kind, missing template, bad context): retrying
+    will not help, so the outbox fails it at once."""
 
 
 def _remaining(delta: timedelta) -> str:
@@ -52,18 +62,41 @@ _env.filters.update(
 )
 
 
+def template_path(kind: str, flavour: str) -> str:
+    """Where the template for `kind` in `flavour` lives (RenderError for an unknown kind)."""
+    if "/" in kind or kind.startswith("_"):
+        return f"{flavour}/{kind}.j2"
+    process = process_of(kind)
+    if process is None:
+        raise RenderError(f"unknown notification kind {kind!r}")
+    return f"{flavour}/{process}/{kind}.j2"
+
+
 def render(
     kind: str, flavour: str = "text", *, mention: Callable[[str], str] | None = None, **context: Any
 ) -> str:
     """Render the template for `kind` in `flavour`; `mention` formats a person for the platform."""
-    template = _env.get_template(f"{flavour}/{kind}.j2")
-    return template.render(**context, _mention=mention).strip()
+    path = template_path(kind, flavour)
+    try:
+        return _env.get_template(path).render(**context, _mention=mention).strip()
+    except TemplateError as exc:
+        raise RenderError(f"{path}: {type(exc).__name__}: {exc}") from exc
 
 
 def has_template(kind: str, flavour: str) -> bool:
     """Whether a flavour has its own template for this kind (else callers fall back to text)."""
     try:
-        _env.get_template(f"{flavour}/{kind}.j2")
-        return True
-    except TemplateNotFound:
+        path = template_path(kind, flavour)
+    except RenderError:
         return False
+    return path in _templates()
+
+
+_known: set[str] | None = None
+
+
+def _templates() -> set[str]:
+    global _known
+    if _known is None:
+        _known = set(_env.list_templates(extensions=["j2"]))
+    return _known

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,5 +38,10 @@ class DeskContext:
     session: Session
     policy: DeskPolicy
     clock: Clock
-    # Platforms whose outbox rows are written with each notification ("console", "slack"…).
-    platforms: tuple[str, ...] = ("console",)
+    # Platforms whose outbox rows are written with each notification.
+    platforms: tuple[str, ...] = ()
+    # Of those, the ones that reach every person and channel by its desk name (a local
+    # console): they need no account or channel address.
+    by_name: frozenset[str] = frozenset()
+    # Look-ups worth doing once per unit of work (a person's platform accounts…).
+    cache: dict[str, Any] = field(default_factory=dict)

@@ -1,38 +1,81 @@
-"""Writing notifications into the outbox, in the same transaction as the change."""
+"""Writing notifications into the outbox, in the same transaction as the change.
+
+Every process registers the notification kinds it writes (`register_kinds`), each with the
+actions its message offers the reader (a Claim button under an escalation), and how its
+subjects look to templates (`register_subject`). A notification about a subject carries a
+snapshot of it, frozen at the moment of the change, under the subject's type name.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from domain.context import DeskContext
-from domain.people import PLATFORM_ID_FIELDS
-from domain.records import IncidentRecord, OutboxMessage, PersonRecord
+from domain.records import OutboxMessage, PersonRecord, PlatformAccount
+from domain.states import StateMachine
 
 
-def incident_snapshot(incident: IncidentRecord) -> dict[str, Any]:
-    """The incident as templates see it, frozen at the moment of the notification."""
-    return {
-        "number": incident.id,
-        "key": incident.key,
-        "title": incident.title,
-        "description": incident.description,
-        "reporter": incident.reporter,
-        "service": incident.service,
-        "category": incident.category,
-        "impact": incident.impact,
-        "urgency": incident.urgency,
-        "priority": incident.priority,
-        "group": incident.assignment_group,
-        "assignee": incident.assignee,
-        "state": incident.state,
-        "hold_reason": incident.hold_reason,
-        "resolution": incident.resolution,
-        "breached": incident.breached,
-        "opened_at": incident.opened_at.isoformat(),
-    }
+class Subject(Protocol):
+    """A record notifications and timers can be about (an incident, later a problem…)."""
+
+    subject_type: str
+    id: Any
+    state: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An action a notification's reader is offered, with the words on its button."""
+
+    action: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    """How a process's subjects appear in notifications."""
+
+    name: str
+    machine: StateMachine
+    snapshot: Callable[[Any], dict[str, Any]]
+
+
+KINDS: dict[str, str] = {}  # notification kind → the process that owns it
+OFFERS: dict[str, tuple[Offer, ...]] = {}
+SUBJECTS: dict[str, SubjectType] = {}
+
+
+def register_kinds(process: str, kinds: dict[str, tuple[Offer, ...]]) -> None:
+    """Declare a process's notification kinds and what each offers its reader."""
+    for kind, offers in kinds.items():
+        owner = KINDS.setdefault(kind, process)
+        if owner != process:
+            raise ValueError(f"notification kind {kind} belongs to {owner}, not {process}")
+        OFFERS[kind] = offers
+
+
+def register_subject(subject_type: SubjectType) -> None:
+    """Declare how subjects of one type are snapshotted for templates."""
+    SUBJECTS[subject_type.name] = subject_type
+
+
+def process_of(kind: str) -> str | None:
+    """The process whose templates render this kind, or None for an unknown kind."""
+    return KINDS.get(kind)
+
+
+def snapshot(subject: Subject) -> dict[str, Any]:
+    """The subject as templates see it: its fields and the actions its state allows now."""
+    kind = SUBJECTS[subject.subject_type]
+    data = kind.snapshot(subject)
+    data.update(kind.machine.describe(subject.state))
+    data["actions"] = kind.machine.as_data(kind.machine.available_actions(subject.state))
+    return data
 
 
 def notify_channel(
@@ -40,15 +83,18 @@ def notify_channel(
     channel: str | None,
     kind: str,
     *,
-    incident: IncidentRecord | None = None,
+    subject: Subject | None = None,
+    creates_ref: str | None = None,
+    updates_ref: str | None = None,
     **context: Any,
 ) -> int:
     """Queue a post to a logical channel on every platform that has an address for it."""
     if not channel or channel not in ctx.policy.channels:
         return 0
     addresses = ctx.policy.channels[channel].addresses
-    platforms = [p for p in ctx.platforms if p == "console" or p in addresses]
-    return _queue(ctx, platforms, "channel", channel, kind, incident, context)
+    platforms = [p for p in ctx.platforms if p in ctx.by_name or p in addresses]
+    refs = (creates_ref, updates_ref)
+    return _queue(ctx, platforms, "channel", channel, kind, subject, refs, context)
 
 
 def notify_person(
@@ -56,39 +102,75 @@ def notify_person(
     person: str | None,
     kind: str,
     *,
-    incident: IncidentRecord | None = None,
+    subject: Subject | None = None,
     **context: Any,
 ) -> int:
     """Queue a direct message to a person on every platform where we can reach them."""
     if not person:
         return 0
-    chat = [p for p in ctx.platforms if p != "console"]
-    platforms = ["console"] if "console" in ctx.platforms else []
-    if chat:  # only chat platforms need the person's ids, so only they cost a query
-        record = ctx.session.scalar(select(PersonRecord).where(PersonRecord.name == person))
-        if record is not None:
-            platforms += [p for p in chat if getattr(record, PLATFORM_ID_FIELDS.get(p, ""), None)]
-    return _queue(ctx, platforms, "dm", person, kind, incident, context)
+    platforms = [p for p in ctx.platforms if p in ctx.by_name]
+    if len(platforms) < len(ctx.platforms):  # only chat accounts cost a query
+        held = _accounts(ctx, person)
+        platforms += [p for p in ctx.platforms if p not in ctx.by_name and p in held]
+    return _queue(ctx, platforms, "dm", person, kind, subject, (None, None), context)
 
 
-def _queue(ctx, platforms, destination_kind, destination, kind, incident, context) -> int:
+def notify_room(ctx: DeskContext, room: str, kind: str, *, subject: Subject, **context: Any) -> int:
+    """Queue a post to the subject's own room (a channel made for it at run time).
+
+    The address is found at delivery through the subject's message reference `room`, so
+    the room may be created after the notification is written.
+    """
+    platforms = list(ctx.platforms)
+    return _queue(ctx, platforms, "room", room, kind, subject, (None, None), context)
+
+
+def _accounts(ctx: DeskContext, person: str) -> frozenset[str]:
+    """The platforms a person has an account on (cached for the unit of work)."""
+    cache = ctx.cache.setdefault("accounts", {})
+    if person not in cache:
+        rows = ctx.session.scalars(
+            select(PlatformAccount.platform)
+            .join(PersonRecord, PersonRecord.id == PlatformAccount.person_id)
+            .where(PersonRecord.name == person)
+        )
+        cache[person] = frozenset(rows)
+    return cache[person]
+
+
+def _queue(ctx, platforms, destination_kind, destination, kind, subject, refs, context) -> int:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}: register it with its process")
+    if not platforms:
+        return 0
     now = ctx.clock.now()
-    if incident is not None:
-        context = {"incident": incident_snapshot(incident), **context}
+    subject_type = subject_id = None
+    if subject is not None:
+        subject_type, subject_id = subject.subject_type, str(subject.id)
+        machine = SUBJECTS[subject_type].machine
+        allowed = {a.name for a in machine.available_actions(subject.state)}
+        offers = [{"name": o.action, "label": o.label} for o in OFFERS[kind] if o.action in allowed]
+        context = {subject_type: snapshot(subject), "offers": offers, **context}
     body = json.dumps(context, default=str)
-    for platform in platforms:
-        ctx.session.add(
+    creates_ref, updates_ref = refs
+    ctx.session.add_all(
+        [
             OutboxMessage(
                 created_at=now,
                 platform=platform,
                 kind=kind,
                 destination_kind=destination_kind,
                 destination=destination,
-                incident_id=incident.id if incident is not None else None,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                creates_ref=creates_ref,
+                updates_ref=updates_ref,
                 context=body,
                 status="pending",
                 attempts=0,
                 next_attempt_at=now,
             )
-        )
+            for platform in platforms
+        ]
+    )
     return len(platforms)

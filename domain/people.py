@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Callable
+
+from sqlalchemy import select
 
 from domain.context import Actor, DeskContext
-from domain.errors import InvalidInput, NotFound
-from domain.records import IncidentRecord, PersonRecord, TimelineEntry
+from domain.errors import NotFound
+from domain.records import PersonRecord, PlatformAccount
 
-PLATFORM_ID_FIELDS = {"slack": "slack_id", "discord": "discord_id"}
+# Processes that store desk names register how to carry them over when a person is renamed.
+RENAMERS: list[Callable[[DeskContext, str, str], None]] = []
 
 
 def actor_for(person: PersonRecord) -> Actor:
@@ -26,8 +29,38 @@ def get_person(ctx: DeskContext, name: str) -> PersonRecord:
 
 def find_by_platform_id(ctx: DeskContext, platform: str, user_id: str) -> PersonRecord | None:
     """The person a platform user id is mapped to, if any."""
-    column = getattr(PersonRecord, _id_field(platform))
-    return ctx.session.scalar(select(PersonRecord).where(column == user_id))
+    return ctx.session.scalar(
+        select(PersonRecord)
+        .join(PlatformAccount, PlatformAccount.person_id == PersonRecord.id)
+        .where(PlatformAccount.platform == platform, PlatformAccount.user_id == user_id)
+    )
+
+
+def account_of(ctx: DeskContext, person: PersonRecord, platform: str) -> str | None:
+    """The person's user id on a platform, if they have an account there."""
+    return ctx.session.scalar(
+        select(PlatformAccount.user_id).where(
+            PlatformAccount.person_id == person.id, PlatformAccount.platform == platform
+        )
+    )
+
+
+def set_account(ctx: DeskContext, person: PersonRecord, platform: str, user_id: str | None) -> bool:
+    """Give the person this user id on a platform (None: none); True if anything changed."""
+    current = ctx.session.scalar(
+        select(PlatformAccount).where(
+            PlatformAccount.person_id == person.id, PlatformAccount.platform == platform
+        )
+    )
+    if current is not None and current.user_id == user_id:
+        return False
+    if current is not None:
+        ctx.session.delete(current)
+        ctx.session.flush()
+    if user_id is not None:
+        ctx.session.add(PlatformAccount(person_id=person.id, platform=platform, user_id=user_id))
+        ctx.session.flush()
+    return True
 
 
 def sync_configured_people(ctx: DeskContext) -> int:
@@ -41,11 +74,10 @@ def sync_configured_people(ctx: DeskContext) -> int:
     changed = 0
     configured = ctx.policy.people
     for profile in configured.values():
-        for platform, field_name in PLATFORM_ID_FIELDS.items():
-            value = getattr(profile, field_name)
-            holder = find_by_platform_id(ctx, platform, value) if value else None
+        for platform, value in profile.accounts.items():
+            holder = find_by_platform_id(ctx, platform, value)
             if holder is not None and holder.name != profile.name:
-                setattr(holder, field_name, None)
+                set_account(ctx, holder, platform, None)
                 changed += 1
     ctx.session.flush()
     stored = {p.name: p for p in ctx.session.scalars(select(PersonRecord))}
@@ -63,16 +95,14 @@ def sync_configured_people(ctx: DeskContext) -> int:
             "roles": ",".join(profile.roles),
             "from_config": True,
         }
-        # Keep a platform id learnt at run time unless the config names one.
-        if profile.slack_id:
-            values["slack_id"] = profile.slack_id
-        if profile.discord_id:
-            values["discord_id"] = profile.discord_id
         for field_name, value in values.items():
             if getattr(person, field_name) != value:
                 setattr(person, field_name, value)
                 changed += 1
         ctx.session.flush()
+        # Keep a platform id learnt at run time unless the config names one.
+        for platform, value in profile.accounts.items():
+            changed += set_account(ctx, person, platform, value)
     for person in stored.values():
         if person.from_config and person.name not in configured:
             person.roles, person.from_config = ctx.policy.default_role, False
@@ -95,14 +125,13 @@ def person_for_platform_user(
     email only links a person who has no account on that platform yet, so two chat
     accounts never merge into one person.
     """
-    field_name = _id_field(platform)
     person = find_by_platform_id(ctx, platform, user_id)
     if person is None and email:
         found = ctx.session.scalar(
             select(PersonRecord).where(PersonRecord.email == email.strip().lower())
         )
-        if found is not None and getattr(found, field_name) is None:
-            setattr(found, field_name, user_id)
+        if found is not None and account_of(ctx, found, platform) is None:
+            set_account(ctx, found, platform, user_id)
             person = found
     if person is None:
         person = PersonRecord(
@@ -113,37 +142,19 @@ def person_for_platform_user(
             from_config=False,
             created_at=ctx.clock.now(),
         )
-        setattr(person, field_name, user_id)
         ctx.session.add(person)
-    ctx.session.flush()
+        ctx.session.flush()
+        set_account(ctx, person, platform, user_id)
     return person
 
 
 def _rename(ctx: DeskContext, person: PersonRecord, new_name: str) -> None:
-    """Give a stored person another desk name, and carry their incidents along."""
+    """Give a stored person another desk name, and carry what every process stored along."""
     old = person.name
-    for column in (IncidentRecord.reporter, IncidentRecord.assignee):
-        ctx.session.execute(
-            update(IncidentRecord)
-            .where(column == old)
-            .values({column.key: new_name})
-            .execution_options(synchronize_session=False)
-        )
-    ctx.session.execute(
-        update(TimelineEntry)
-        .where(TimelineEntry.actor == old)
-        .values(actor=new_name)
-        .execution_options(synchronize_session=False)
-    )
+    for rename in RENAMERS:
+        rename(ctx, old, new_name)
     person.name = new_name
     ctx.session.flush()
-
-
-def _id_field(platform: str) -> str:
-    try:
-        return PLATFORM_ID_FIELDS[platform]
-    except KeyError:
-        raise InvalidInput(f"Unknown platform '{platform}'.") from None
 
 
 def _free_name(ctx: DeskContext, wanted: str) -> str:

@@ -27,8 +27,8 @@ class PersonProfile:
     display_name: str
     email: str | None = None
     roles: tuple[str, ...] = ("employee",)
-    slack_id: str | None = None
-    discord_id: str | None = None
+    # platform → the person's user id there ("slack" → "U0BOB"); filled from <platform>_id.
+    accounts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

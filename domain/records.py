@@ -1,4 +1,9 @@
-"""The desk's stored records (SQLAlchemy 2.x models). Alembic revisions mirror these."""
+"""The kernel's stored records, shared by every process: people and their platform accounts,
+the outbox, timers, message references and inbound deliveries (SQLAlchemy 2.x models).
+
+Each process keeps its own records in `domain/<process>/records.py` on the same `Base`;
+`domain.schema` imports them all. Alembic revisions mirror the whole schema.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,8 +64,6 @@ class PersonRecord(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     roles: Mapped[str] = mapped_column(String(200), default="employee")
-    slack_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    discord_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     from_config: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -68,89 +72,46 @@ class PersonRecord(Base):
         return frozenset(r for r in self.roles.split(",") if r)
 
 
-class IncidentRecord(Base):
-    """An incident: an unplanned interruption or reduction in quality of a service."""
+class PlatformAccount(Base):
+    """A person's user id on one chat platform: a new platform needs rows, not columns."""
 
-    __tablename__ = "incidents"
+    __tablename__ = "platform_accounts"
     __table_args__ = (
-        Index("ix_incidents_group_state", "assignment_group", "state"),
-        Index("ix_incidents_assignee_state", "assignee", "state"),
-        Index("ix_incidents_reporter_state", "reporter", "state"),
+        UniqueConstraint("platform", "user_id"),
+        UniqueConstraint("person_id", "platform"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    reporter: Mapped[str] = mapped_column(String(64))
-    service: Mapped[str | None] = mapped_column(String(64))
-    category: Mapped[str | None] = mapped_column(String(64))
-    impact: Mapped[str] = mapped_column(String(8))
-    urgency: Mapped[str] = mapped_column(String(8))
-    priority: Mapped[str] = mapped_column(String(4))
-    assignment_group: Mapped[str | None] = mapped_column(String(64))
-    assignee: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    hold_reason: Mapped[str | None] = mapped_column(Text)
-    resolution: Mapped[str | None] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    # SLA clocks stop while on hold or resolved; the paused time is added to every deadline.
-    paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
-    respond_warned: Mapped[bool] = mapped_column(Boolean, default=False)
-    respond_breached: Mapped[bool] = mapped_column(Boolean, default=False)
-    resolve_warned: Mapped[bool] = mapped_column(Boolean, default=False)
-    resolve_breached: Mapped[bool] = mapped_column(Boolean, default=False)
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-
-    timeline: Mapped[list[TimelineEntry]] = relationship(
-        back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
-    )
-
-    @property
-    def key(self) -> str:
-        return f"INC-{self.id}"
-
-    @property
-    def breached(self) -> bool:
-        return self.respond_breached or self.resolve_breached
-
-
-class TimelineEntry(Base):
-    """One thing that happened to an incident: who, when, what."""
-
-    __tablename__ = "timeline_entries"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text, default="")
-
-    incident: Mapped[IncidentRecord] = relationship(back_populates="timeline")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):
-    """A notification waiting to be (or already) delivered to one platform."""
+    """A notification waiting to be (or already) delivered to one platform address.
+
+    `destination_kind` is "channel" (a logical channel of the config), "dm" (a person) or
+    "room" (a channel the subject got at run time, found through its message reference
+    named by `destination`). `creates_ref` names the reference the sent message becomes
+    (the subject's "card"); `updates_ref` names the message this delivery edits in place.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "platform", "next_attempt_at"),
         Index("ix_outbox_destination", "platform", "destination_kind", "destination", "status"),
-        Index("ix_outbox_incident", "incident_id", "platform", "kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     platform: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(48))
-    destination_kind: Mapped[str] = mapped_column(String(8))  # "channel" or "dm"
-    destination: Mapped[str] = mapped_column(String(64))  # channel name or person name
-    incident_id: Mapped[int | None] = mapped_column(Integer)
+    destination_kind: Mapped[str] = mapped_column(String(8))
+    destination: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    creates_ref: Mapped[str | None] = mapped_column(String(32))
+    updates_ref: Mapped[str | None] = mapped_column(String(32))
     context: Mapped[str] = mapped_column(Text)  # JSON
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -161,17 +122,47 @@ class OutboxMessage(Base):
 
 
 class Timer(Base):
-    """Something that must happen later (SLA warning, breach, auto-close), as a row."""
+    """Something that must happen to a subject later (an SLA warning, an expiry), as a row.
+
+    The index ends in `id` so that claiming the oldest due timers among thousands due at
+    the same instant reads them in index order instead of sorting the whole tie group.
+    """
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_due", "state", "due_at", "id"),
+        Index("ix_timers_subject", "subject_type", "subject_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    incident_id: Mapped[int] = mapped_column(Integer, index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     state: Mapped[str] = mapped_column(String(16), default="pending")
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MessageRef(Base):
+    """Where a platform put a subject's message: its card, a person's DM thread, its room.
+
+    `person` is "" unless the reference belongs to one person (a DM thread).
+    """
+
+    __tablename__ = "message_refs"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "platform", "role", "person"),
+        Index("ix_message_refs_platform_ref", "platform", "ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(32))
+    person: Mapped[str] = mapped_column(String(64), default="")
+    ref: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class InboundEvent(Base):

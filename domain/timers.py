@@ -1,89 +1,147 @@
-"""Firing timers that fell due: SLA warnings and breaches, escalation, auto-close."""
+"""Timers for any subject: rows that fall due, claimed in batches and fired by the handler
+their process registered for the timer's kind.
+
+Claiming locks timer rows only (FOR UPDATE SKIP LOCKED, oldest first). A handler then takes
+its subject with SKIP LOCKED too: use cases lock a subject and then its timers, so a worker
+that waited on a subject could deadlock with a command waiting on the worker. A timer whose
+subject is busy stays pending and is taken on a later pass.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
-from domain import sla
-from domain.context import SYSTEM, DeskContext
-from domain.incidents import OPEN_STATES, announce_change, auto_close, get_incident, record_event
-from domain.notifications import notify_channel, notify_person
-from domain.records import IncidentRecord, Timer
+from sqlalchemy import select, update
 
-_CLOCK_WORDS = {"respond": "time to respond", "resolve": "time to resolve"}
+from domain.context import DeskContext
+from domain.records import Timer
 
+# (ctx, timer, subject) -> None; the subject was loaded and locked by its type's loader.
+TimerHandler = Callable[[DeskContext, Timer, Any], None]
+# (ctx, ids) -> {id: subject}, locking with SKIP LOCKED: busy subjects are left out.
+SubjectLoader = Callable[[DeskContext, list[str]], dict[str, Any]]
 
-def claim_due_timer(ctx: DeskContext) -> Timer | None:
-    """Lock the oldest due timer and its incident together, skipping rows others hold.
-
-    Use cases lock an incident and then its timers; taking both here in one statement
-    (FOR UPDATE SKIP LOCKED over the join) means the worker never waits on a command
-    that waits on it. A timer whose incident is busy is simply taken on the next pass.
-    """
-    return ctx.session.scalar(
-        select(Timer)
-        .join(IncidentRecord, IncidentRecord.id == Timer.incident_id)
-        .where(Timer.state == "pending", Timer.due_at <= ctx.clock.now())
-        .order_by(Timer.due_at, Timer.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+HANDLERS: dict[str, TimerHandler] = {}
+LOADERS: dict[str, SubjectLoader] = {}
 
 
-def fire_timer(ctx: DeskContext, timer: Timer) -> None:
-    """Do what the timer is for, and mark it fired in the same transaction."""
-    timer.state, timer.fired_at = "fired", ctx.clock.now()
-    incident = get_incident(ctx, timer.incident_id, for_update=True)
-    if timer.kind == "auto_close":
-        auto_close(ctx, SYSTEM, incident)
-        return
-    if incident.state not in OPEN_STATES or incident.paused_since is not None:
-        return  # the clock stopped after this timer was written; nothing to say
-    if not sla.clock_running(incident, timer.kind):
-        return  # answered, already warned or breached (e.g. a re-targeted clock)
-    clock_name, _, stage = timer.kind.partition("_")
-    if stage == "warning":
-        _warn(ctx, incident, clock_name)
-    else:
-        _breach(ctx, incident, clock_name)
+def timer_handler(kind: str) -> Callable[[TimerHandler], TimerHandler]:
+    """Register the function that fires timers of `kind` (one process owns each kind)."""
+
+    def register(handler: TimerHandler) -> TimerHandler:
+        if kind in HANDLERS and HANDLERS[kind] is not handler:
+            raise ValueError(f"timer kind {kind!r} already has a handler")
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
 
 
-def _warn(ctx: DeskContext, incident, clock_name: str) -> None:
-    setattr(incident, f"{clock_name}_warned", True)
-    words = _CLOCK_WORDS[clock_name]
-    record_event(ctx, incident, SYSTEM, "sla_warning", f"SLA warning: {words} is running out")
-    channel = ctx.policy.team_channel(incident.assignment_group) or ctx.policy.triage_channel
-    notify_channel(ctx, channel, "sla_warning", incident=incident, clock=words)
-    notify_person(ctx, incident.assignee, "sla_warning", incident=incident, clock=words)
+def register_loader(subject_type: str, loader: SubjectLoader) -> None:
+    """Register how to load (and lock) the subjects of one type for their timers."""
+    LOADERS[subject_type] = loader
 
 
-def _breach(ctx: DeskContext, incident, clock_name: str) -> None:
-    """Mark the breach and escalate hierarchically: the team lead and the escalation channel."""
-    setattr(incident, f"{clock_name}_breached", True)
-    incident.escalation_level += 1
-    words = _CLOCK_WORDS[clock_name]
-    team = ctx.policy.teams.get(incident.assignment_group or "")
-    lead = team.lead if team else None
-    record_event(
-        ctx,
-        incident,
-        SYSTEM,
-        "sla_breach",
-        f"SLA breached: {words}; escalated to {lead or 'the escalation channel'}",
-    )
-    announce_change(ctx, incident, f"SLA breached ({words})")
-    notify_channel(
-        ctx,
-        ctx.policy.escalation_channel,
-        "sla_breached",
-        incident=incident,
-        clock=words,
-        lead=lead,
-    )
-    if lead:
-        notify_person(ctx, lead, "sla_breached", incident=incident, clock=words, lead=lead)
-    if incident.assignee is None:
-        # Nobody owns it: put it back in front of the whole desk.
-        notify_channel(
-            ctx, ctx.policy.triage_channel, "incident_rerouted", incident=incident, clock=words
+def schedule(ctx: DeskContext, subject: Any, kind: str, due_at: datetime) -> None:
+    """Write a pending timer of `kind` for the subject."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for timer kind {kind!r}")
+    ctx.session.add(
+        Timer(
+            subject_type=subject.subject_type,
+            subject_id=str(subject.id),
+            kind=kind,
+            due_at=due_at,
+            state="pending",
         )
+    )
+
+
+def cancel(ctx: DeskContext, subject: Any, kinds: Iterable[str]) -> None:
+    """Cancel the subject's pending timers of these kinds."""
+    ctx.session.execute(
+        update(Timer)
+        .where(
+            Timer.subject_type == subject.subject_type,
+            Timer.subject_id == str(subject.id),
+            Timer.state == "pending",
+            Timer.kind.in_(list(kinds)),
+        )
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_due(ctx: DeskContext, limit: int) -> list[Timer]:
+    """Lock up to `limit` due timers, oldest first, skipping rows another worker holds."""
+    return list(
+        ctx.session.scalars(
+            select(Timer)
+            .where(Timer.state == "pending", Timer.due_at <= ctx.clock.now())
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def load_subjects(ctx: DeskContext, timers: Sequence[Timer]) -> dict[tuple[str, str], Any]:
+    """The timers' subjects, one query per subject type; busy or missing ones are left out."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for timer in timers:
+        wanted[timer.subject_type].append(timer.subject_id)
+    found: dict[tuple[str, str], Any] = {}
+    for subject_type, ids in wanted.items():
+        loader = LOADERS.get(subject_type)
+        if loader is None:
+            continue
+        for subject_id, subject in loader(ctx, ids).items():
+            found[(subject_type, subject_id)] = subject
+    return found
+
+
+GONE = object()  # a loader's answer for a subject that no longer exists
+
+
+def lock_subjects(ctx: DeskContext, model: Any, ids: list[str]) -> dict[str, Any]:
+    """Load rows of `model` by integer id with SKIP LOCKED: a loader for most processes.
+
+    Rows another transaction holds are left out (busy); ids with no row map to GONE.
+    """
+    numbers = sorted({int(i) for i in ids if i.isdigit()})
+    query = select(model).where(model.id.in_(numbers)).with_for_update(skip_locked=True)
+    rows: dict[str, Any] = {str(r.id): r for r in ctx.session.scalars(query)}
+    missing = [n for n in numbers if str(n) not in rows]
+    existing = (
+        {str(n) for n in ctx.session.scalars(select(model.id).where(model.id.in_(missing)))}
+        if missing
+        else set()
+    )
+    rows.update({i: GONE for i in ids if i not in rows and i not in existing})
+    return rows
+
+
+class SubjectBusy(Exception):
+    """The timer's subject is locked by a command right now: fire it on a later pass."""
+
+
+def fire(ctx: DeskContext, timer: Timer, subject: Any) -> None:
+    """Mark the timer fired and run its handler, in the caller's transaction.
+
+    A timer whose subject could not be loaded (locked by a command) raises SubjectBusy and
+    stays pending; a kind nobody handles any more is marked failed.
+    """
+    handler = HANDLERS.get(timer.kind)
+    if handler is None:
+        timer.state = "failed"
+        raise LookupError(f"no handler for timer kind {timer.kind!r}")
+    if subject is None:
+        raise SubjectBusy(f"{timer.subject_type} {timer.subject_id} is busy")
+    if subject is GONE:
+        timer.state = "failed"
+        raise LookupError(f"{timer.subject_type} {timer.subject_id} no longer exists")
+    timer.state, timer.fired_at = "fired", ctx.clock.now()
+    handler(ctx, timer, subject)

@@ -5,7 +5,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from domain.records import Base
+from domain.schema import Base
 
 target_metadata = Base.metadata
 

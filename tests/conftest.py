@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.config import example_config_path, load_config
 from bot.db import Database
-from domain.records import Base
+from domain.schema import Base
 from tests.harness import DeskHarness
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")

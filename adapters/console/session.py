@@ -6,12 +6,9 @@ import asyncio
 import threading
 from typing import TextIO
 
-from sqlalchemy import select
-
 from adapters.console.sender import ConsoleSender
-from bot.identity import PlatformIdentity
+from bot.identity import CONSOLE, PlatformIdentity, people_names
 from bot.runtime import Runtime
-from domain.records import PersonRecord
 
 META_HELP = """Console commands:
   :user NAME   act as another person (e.g. :user bob)
@@ -27,7 +24,7 @@ class ConsoleSession:
         self.runtime = runtime
         self.out = out
         self.sender = ConsoleSender(out)
-        self.delivery = runtime.add_sender("console", self.sender)
+        self.delivery = runtime.add_sender(CONSOLE, self.sender)
         self.user = user or self._default_user()
 
     def _default_user(self) -> str:
@@ -36,8 +33,7 @@ class ConsoleSession:
         return (employees or people)[0].name if people else "deskbot"
 
     def people(self) -> list[str]:
-        with self.runtime.database.transaction() as session:
-            return list(session.scalars(select(PersonRecord.name).order_by(PersonRecord.name)))
+        return people_names(self.runtime.database)
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -50,7 +46,7 @@ class ConsoleSession:
             return True
         if line.startswith(":"):
             return self._meta(line)
-        identity = PlatformIdentity("console", self.user)
+        identity = PlatformIdentity(CONSOLE, self.user)
         async with self.sender.turn:
             reply = await asyncio.to_thread(self.runtime.dispatcher.execute, identity, line)
             self.write(reply.text)

@@ -14,23 +14,12 @@ import discord
 from discord import app_commands
 
 from adapters.discord.people import identity_of
-from bot import grammar, suggest
-from domain.incidents import OPEN_STATES
+from bot import suggest
+from bot.commands import COMMANDS
 
 log = logging.getLogger(__name__)
 
 Choices = list[app_commands.Choice[str]]
-
-# Which incidents make sense for which subcommand (None: any state, e.g. for show).
-STATES_FOR: dict[str, tuple[str, ...] | None] = {
-    "show": None,
-    "claim": ("new", "assigned", "in_progress"),
-    "assign": ("new", "assigned", "in_progress"),
-    "hold": ("assigned", "in_progress"),
-    "resume": ("on_hold",),
-    "close": ("resolved",),
-    "reopen": ("resolved",),
-}
 
 
 def _choices(found: list[suggest.Suggestion]) -> Choices:
@@ -50,12 +39,11 @@ def _desk(interaction: discord.Interaction):
 
 
 async def incidents(interaction: discord.Interaction, current: str, subcommand: str) -> Choices:
-    """Incidents the person may see, in the states the subcommand acts on."""
+    """Incidents the person may see, in the states the subcommand's action allows."""
     dispatcher = _desk(interaction).runtime.dispatcher
     identity = identity_of(interaction.user)
-    states = STATES_FOR.get(subcommand, OPEN_STATES)
     return await _safely(
-        "incidents", lambda: suggest.incidents(dispatcher, identity, current, states)
+        "incidents", lambda: suggest.incidents(dispatcher, identity, current, subcommand)
     )
 
 
@@ -83,7 +71,7 @@ async def assignees(interaction: discord.Interaction, current: str, subcommand: 
 
 async def topics(interaction: discord.Interaction, current: str, subcommand: str) -> Choices:
     """Commands and subcommands, for /desk help."""
-    words = [c for c in grammar.COMMANDS]
-    words += [f"{c.name} {s}" for c in grammar.COMMANDS.values() for s in c.subcommands]
+    words = [c for c in COMMANDS]
+    words += [f"{c.name} {s}" for c in COMMANDS.values() for s in c.subcommands]
     needle = current.strip().lower().lstrip("/")
     return [app_commands.Choice(name=f"/{w}", value=w) for w in words if needle in w][:25]

@@ -16,17 +16,9 @@ from discord import app_commands
 
 from adapters.discord import autocomplete
 from bot import grammar
-from domain.incidents import STATE_LABELS
+from bot.actions import machine
+from bot.commands import COMMANDS, Subcommand
 
-ARG_HELP = {
-    "id": "The incident, e.g. INC-42",
-    "title": "What is wrong, in a few words (leave empty to fill in a form)",
-    "to": "A team (escalate) or an agent",
-    "text": "The note",
-    "reason": "Why",
-    "resolution": "What fixed it",
-    "topic": "A command, e.g. incident claim",
-}
 # Options whose values come from the desk while the person types.
 AUTOCOMPLETE: dict[str, Callable[..., Awaitable[list[app_commands.Choice[str]]]]] = {
     "id": autocomplete.incidents,
@@ -37,14 +29,19 @@ AUTOCOMPLETE: dict[str, Callable[..., Awaitable[list[app_commands.Choice[str]]]]
     "topic": autocomplete.topics,
 }
 # Flags whose values are a closed list the grammar does not spell out.
-EXTRA_CHOICES = {"state": [app_commands.Choice(name=v, value=k) for k, v in STATE_LABELS.items()]}
+EXTRA_CHOICES = {
+    "state": [
+        app_commands.Choice(name=label, value=state)
+        for state, label in machine("incident").labels.items()
+    ]
+}
 OPTIONAL_ARGS = {("incident", "new", "title")}  # no title: /incident new opens a form
 
 
 def build_tree(client: discord.Client) -> app_commands.CommandTree:
     """A command tree with /incident and /desk; callbacks reach the desk via `client.desk`."""
     tree = app_commands.CommandTree(client)
-    for command in grammar.COMMANDS.values():
+    for command in COMMANDS.values():
         group = app_commands.Group(name=command.name, description=command.summary[:100])
         for sub in command.subcommands.values():
             group.add_command(
@@ -59,7 +56,7 @@ def build_tree(client: discord.Client) -> app_commands.CommandTree:
     return tree
 
 
-def to_argv(command: str, sub: grammar.Subcommand, options: dict[str, Any]) -> list[str]:
+def to_argv(command: str, sub: Subcommand, options: dict[str, Any]) -> list[str]:
     """The grammar's argv for an invocation; option values are taken literally."""
     args = [str(options[a.name]) for a in sub.args if options.get(a.name) not in (None, "")]
     flags = {
@@ -68,7 +65,7 @@ def to_argv(command: str, sub: grammar.Subcommand, options: dict[str, Any]) -> l
     return grammar.build_argv(command, sub.name, args, flags)
 
 
-def _callback(command: str, sub: grammar.Subcommand) -> Callable[..., Awaitable[None]]:
+def _callback(command: str, sub: Subcommand) -> Callable[..., Awaitable[None]]:
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         desk = getattr(interaction.client, "desk", None)
         if desk is not None:
@@ -87,7 +84,7 @@ def _callback(command: str, sub: grammar.Subcommand) -> Callable[..., Awaitable[
     for arg in sub.args:
         required = arg.required and (command, sub.name, arg.name) not in OPTIONAL_ARGS
         params.append(_param(arg.name, str, required))
-        descriptions[arg.name] = ARG_HELP.get(arg.name, arg.name)
+        descriptions[arg.name] = arg.help or arg.name
     for flag in sub.flags:
         params.append(_param(flag.name, bool if flag.is_switch else str, False))
         descriptions[flag.name] = flag.help

@@ -1,16 +1,15 @@
 """What deskbot does when someone uses a command, presses a button or submits a form.
 
 The first response always goes out before any desk work (Discord allows 3 seconds): a form
-opens at once, everything else is deferred, run through the dispatcher in a worker thread,
-and answered by editing the deferred reply. Replies are ephemeral: refusals and private
-details are for the asker only; the card and its thread are what the channel sees.
+opens at once, everything else is deferred, run through the shared pipeline (bot/pipeline.py:
+the person, once per interaction id, bounded threads) and answered by editing the deferred
+reply. Replies are ephemeral: refusals and private details are for the asker only; the card
+and its thread are what the channel sees.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from typing import Any
 
 import discord
@@ -20,30 +19,31 @@ from adapters.discord.intake import Intake
 from adapters.discord.modals import NewIncidentForm, NoteForm
 from adapters.discord.people import identity_of
 from adapters.discord.render import chunks, escape_mentions
-from bot import grammar
-from bot.dispatcher import Reply
+from bot.actions import action as action_of
+from bot.commands import Reply, Subcommand
+from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-FORM_ACTIONS = ("resolve", "hold", "reopen")
-# Forms only agents may submit (the domain's wording), and how long the check may take
-# before the form opens anyway: the first response must reach Discord within 3 seconds.
+# Who may submit a form is checked before it opens (the domain's wording); how long the
+# check may take before the form opens anyway: the first response is due within 3 seconds.
 CHECK_BUDGET = 1.5
 
 
 class DiscordDesk:
-    """Runs Discord interactions through the shared dispatcher; `client.desk` points here."""
+    """Runs Discord interactions through the shared pipeline; `client.desk` points here."""
 
     def __init__(self, runtime) -> None:
         self.runtime = runtime
+        self.pipeline = Pipeline(runtime.dispatcher, platform="discord")
         self.intake = Intake(self)
 
     async def run_command(
         self,
         interaction: discord.Interaction,
         command: str,
-        sub: grammar.Subcommand,
+        sub: Subcommand,
         options: dict[str, Any],
     ) -> None:
         """A slash command: /incident new without a title opens the form, the rest run."""
@@ -55,8 +55,10 @@ class DiscordDesk:
         await self._guarded(f"/{command} {sub.name}", interaction, work)
 
     async def press(self, interaction: discord.Interaction, action: str, key: str) -> None:
-        """A button on a card or notification: a form for notes, else the command itself."""
-        if action in FORM_ACTIONS:
+        """A button on a card or notification: a form for actions that ask for a text, else
+        the command itself."""
+        found = action_of("incident", action)
+        if found is not None and found.needs_text:
             work = self._form_for_note(interaction, action, key)
         else:
             work = self.run_argv(interaction, ["incident", action, key])
@@ -92,7 +94,8 @@ class DiscordDesk:
             log.exception("handling a Discord DM failed")
 
     async def run_argv(self, interaction: discord.Interaction, argv: list[str]) -> Reply | None:
-        """Defer, run the command in a worker thread, and answer with the dispatcher's reply."""
+        """Defer, run the command through the pipeline, and answer with its reply."""
+        delivery = self.pipeline.received("interaction", f"interaction:{interaction.id}")
         if not interaction.response.is_done():
             try:
                 await interaction.response.defer(ephemeral=True, thinking=True)
@@ -101,10 +104,21 @@ class DiscordDesk:
                 # the work now would surprise them; they can simply try again.
                 log.warning("could not acknowledge a Discord interaction in time: %s", exc)
                 return None
-        identity = identity_of(interaction.user)
-        reply = await asyncio.to_thread(self.runtime.dispatcher.execute_argv, identity, argv)
-        await self.answer(interaction, reply.text, edit_original=True)
+        reply = await self.pipeline.command(
+            self.identify(interaction), argv=argv, delivery=delivery
+        )
+        if not reply.duplicate:
+            await self.answer(interaction, reply.text, edit_original=True)
         return reply
+
+    @staticmethod
+    def identify(interaction: discord.Interaction):
+        """The pipeline's `identify`: Discord always says who pressed or typed."""
+
+        async def identify():
+            return identity_of(interaction.user)
+
+        return identify
 
     async def answer(
         self,
@@ -131,12 +145,7 @@ class DiscordDesk:
 
     async def _form_for_note(self, interaction: discord.Interaction, action: str, key: str) -> None:
         """Open the note form, or refuse at once who may not submit it (nobody types in vain)."""
-        identity = identity_of(interaction.user)
-        lookup = asyncio.to_thread(self.runtime.dispatcher.refusal, identity, action)
-        try:
-            refusal = await asyncio.wait_for(lookup, CHECK_BUDGET)
-        except TimeoutError:
-            refusal = None  # the desk is slow: open the form; the command still checks
+        refusal = await self.pipeline.refusal(self.identify(interaction), action, CHECK_BUDGET)
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
@@ -150,19 +159,14 @@ class DiscordDesk:
 
     async def _guarded(self, what: str, interaction: discord.Interaction, work) -> None:
         """Run `work`; an unexpected error is logged with an id that the person also sees."""
-        try:
-            await work
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("Discord %s failed (error id %s)", what, error_id)
-            text = f"Something went wrong on my side (error id {error_id}); please try again."
-            try:
-                if not interaction.response.is_done():
-                    await interaction.response.send_message(text, ephemeral=True)
-                else:  # replace "deskbot is thinking…", or add a line after a form
-                    try:
-                        await interaction.edit_original_response(content=text)
-                    except discord.HTTPException:
-                        await interaction.followup.send(text, ephemeral=True)
+
+        async def tell(text: str) -> None:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(text, ephemeral=True)
+                return
+            try:  # replace "deskbot is thinking…", or add a line after a form
+                await interaction.edit_original_response(content=text)
             except discord.HTTPException:
-                log.warning("could not tell the person about error %s", error_id)
+                await interaction.followup.send(text, ephemeral=True)
+
+        await self.pipeline.guard(what, work, tell)

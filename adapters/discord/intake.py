@@ -12,7 +12,6 @@ opened; if opening fails, the key is given back and the buttons come back, to tr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -23,8 +22,7 @@ from adapters.discord.people import identity_of
 from adapters.discord.render import chunks, escape_mentions
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
-from bot.dispatcher import Reply
-from bot.inbound import first_delivery, forget_delivery
+from bot.commands import COMMANDS
 from bot.intake import title_and_details
 
 if TYPE_CHECKING:
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
 OFFER = "Shall I open an incident for this? You'll get updates right here."
 OPENING = "Opening an incident…"
 ALREADY = "I already opened an incident for that message."
-SOURCE = "discord-intake"  # inbound_events key: one incident per DM
+INTAKE_KEY = "intake:{message_id}"  # one incident per DM, however it is accepted
 NO_PINGS = discord.AllowedMentions.none()
 
 log = logging.getLogger(__name__)
@@ -51,11 +49,17 @@ class Intake:
             return
         text = message.content.strip()
         word = text.split()[0].lstrip("/").lower()
-        if text.startswith("/") and word in grammar.COMMANDS:
+        if text.startswith("/") and word in COMMANDS:
             # Typed rather than picked from the slash-command menu: same grammar, same reply.
-            identity = identity_of(message.author)
-            dispatcher = self.desk.runtime.dispatcher
-            reply = await asyncio.to_thread(dispatcher.execute, identity, text)
+            pipeline = self.desk.pipeline
+            delivery = pipeline.received("message", f"message:{message.id}")
+
+            async def identify():
+                return identity_of(message.author)
+
+            reply = await pipeline.command(identify, text=text, delivery=delivery)
+            if reply.duplicate:
+                return
             for part in chunks(escape_mentions(reply.text)):
                 await message.channel.send(part, allowed_mentions=NO_PINGS)
             return
@@ -89,27 +93,30 @@ class Intake:
         response edits the offer: its buttons go at once, and nobody presses twice.
         """
         await interaction.response.edit_message(content=OPENING, view=None)
-        runtime = self.desk.runtime
-        first = await asyncio.to_thread(
-            first_delivery, runtime.database, runtime.clock, SOURCE, message_id
-        )
-        if not first:
+        pipeline = self.desk.pipeline
+        answered: list[str] = []
+
+        async def open_incident(keep) -> None:
+            try:
+                reply = await pipeline.command(self.desk.identify(interaction), argv=argv)
+            except Exception:
+                await self._offer_again(interaction, message_id)
+                raise  # the desk's guard logs it and tells the person, under the offer
+            if reply.ok:
+                keep()  # the incident exists: pressing again must not open a second one
+            else:  # refused, or failed on the desk's side: nothing was opened
+                await self._offer_again(interaction, message_id)
+            answered.append(reply.text)
+
+        if not await pipeline.once(INTAKE_KEY.format(message_id=message_id), open_incident):
             await self.desk.answer(interaction, ALREADY, edit_original=False, ephemeral=False)
             return
-        identity = identity_of(interaction.user)
-        try:
-            reply: Reply = await asyncio.to_thread(runtime.dispatcher.execute_argv, identity, argv)
-        except Exception:
-            await self._offer_again(interaction, message_id)
-            raise  # the desk's guard logs it and tells the person, under the offer
-        if not reply.ok:  # refused, or failed on the desk's side: nothing was opened
-            await self._offer_again(interaction, message_id)
-        await self.desk.answer(interaction, reply.text, edit_original=False, ephemeral=False)
+        if answered:
+            await self.desk.answer(interaction, answered[0], edit_original=False, ephemeral=False)
 
     async def _offer_again(self, interaction: discord.Interaction, message_id: str) -> None:
-        """Nothing was opened: give the key back and the buttons too, so a retry works."""
-        runtime = self.desk.runtime
-        await asyncio.to_thread(forget_delivery, runtime.database, SOURCE, message_id)
+        """Nothing was opened: put the buttons back, so a retry works (the key is given back
+        by Pipeline.once when the work did not keep it)."""
         try:
             await interaction.edit_original_response(content=OFFER, view=offer_buttons(message_id))
         except discord.HTTPException as exc:

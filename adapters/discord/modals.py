@@ -8,30 +8,27 @@ from typing import Any
 import discord
 
 from bot import grammar
+from bot.actions import action as action_of
 
 FORM_TIMEOUT = 30 * 60.0  # forget a form nobody submitted, so abandoned ones do not pile up
 
-NOTE_FORMS: dict[str, tuple[str, str, bool, str]] = {
-    # action: (modal title, field label, required, placeholder)
-    "resolve": ("Resolve", "What fixed it?", True, "e.g. restarted the VPN concentrator"),
-    "hold": ("Put on hold", "Why is it on hold?", True, "e.g. waiting for the user to test"),
-    "reopen": ("Reopen", "What still fails?", False, "optional"),
-}
-
 
 class NoteForm(discord.ui.Modal):
-    """One text field (resolution, hold reason, reopen reason) for an action on an incident."""
+    """The one text field an action asks for (a resolution, a hold reason…), as the domain
+    words it."""
 
     def __init__(self, action: str, key: str) -> None:
-        title, label, required, placeholder = NOTE_FORMS[action]
-        super().__init__(title=f"{title} {key}"[:45], timeout=FORM_TIMEOUT)
+        found = action_of("incident", action)
+        if found is None or not found.needs_text:
+            raise ValueError(f"incident {action} asks for no text")
+        super().__init__(title=found.title_for(key)[:45], timeout=FORM_TIMEOUT)
         self.action, self.key = action, key
         self.note: discord.ui.TextInput = discord.ui.TextInput(
-            label=label,
+            label=(found.prompt or found.label)[:45],
             style=discord.TextStyle.paragraph,
-            required=required,
+            required=found.text_required,
             max_length=4000,
-            placeholder=placeholder,
+            placeholder=None if found.text_required else "optional",
             custom_id="note",
         )
         self.add_item(self.note)

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import discord
-from sqlalchemy import select
 
-from bot.identity import PlatformIdentity
-from domain.records import PersonRecord
+from bot.identity import PlatformIdentity, platform_ids
 
 
 def identity_of(user: discord.User | discord.Member) -> PlatformIdentity:
@@ -33,16 +31,7 @@ NAME_LENGTH = 64  # people.name
 
 def discord_ids(database, names: Iterable[str]) -> dict[str, str]:
     """Desk name → Discord user id, for those of `names` the desk can mention on Discord."""
-    wanted = sorted(set(names))
-    if not wanted:
-        return {}
-    with database.transaction() as session:
-        rows = session.execute(
-            select(PersonRecord.name, PersonRecord.discord_id).where(
-                PersonRecord.name.in_(wanted), PersonRecord.discord_id.is_not(None)
-            )
-        )
-        return {name: discord_id for name, discord_id in rows}
+    return platform_ids(database, "discord", names)
 
 
 def names_in(context: Any) -> set[str]:

@@ -66,16 +66,18 @@ def body(message: OutboundMessage, mention: Callable[[str], str]) -> Body:
     return Body(_clip(render(message.kind, "text", mention=mention, **context)), [])
 
 
-def card(incident: dict[str, Any], mention: Callable[[str], str]) -> discord.Embed:
-    """The incident's card as an embed (the same template the first post used)."""
-    context = escaped({"incident": incident})
-    return discord.Embed.from_dict(
-        json.loads(render("incident_card", "discord", mention=mention, **context))
-    )
+def card(
+    subject_type: str, role: str, subject: dict[str, Any], mention: Callable[[str], str]
+) -> discord.Embed:
+    """A subject's card as an embed (the same template its first post used):
+    bot/templates/discord/<process>/<subject_type>_<role>.j2."""
+    context = escaped({subject_type: subject})
+    name = f"{subject_type}/{subject_type}_{role}"
+    return discord.Embed.from_dict(json.loads(render(name, "discord", mention=mention, **context)))
 
 
 def update_text(message: OutboundMessage, mention: Callable[[str], str]) -> str:
-    """The line written in the card's thread for an incident_updated notification."""
+    """The line written in the card's thread for a notification that updates the card."""
     return _clip(render(message.kind, "text", mention=mention, **escaped(message.context)))
 
 

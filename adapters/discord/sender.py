@@ -24,8 +24,9 @@ from discord.http import handle_message_parameters
 from adapters.discord import render
 from adapters.discord.people import Mentioner, discord_ids, names_in
 from adapters.discord.views import card_buttons, notification_buttons
-from bot.message_refs import card_ref
+from bot.message_refs import ref_of
 from bot.outbox import LEASE, OutboundMessage, PermanentFailure, RetryLater
+from bot.templates import RenderError
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,10 @@ class DiscordSender:
             await self.login()
             names = names_in(message.context)
             mention = Mentioner(await asyncio.to_thread(discord_ids, self.database, names))
-            if message.kind == "incident_updated" and message.destination_kind == "channel":
+            if message.updates_ref and message.subject_id is not None:
                 return await self._update_card(message, mention)
             return await self._post(message, mention)
-        except (RetryLater, PermanentFailure):
+        except (RetryLater, PermanentFailure, RenderError):
             raise
         except Exception as exc:
             raise classify(exc) from exc
@@ -80,28 +81,37 @@ class DiscordSender:
     async def _post(self, message: OutboundMessage, mention: Mentioner) -> str:
         channel_id = await self._channel(message)
         body = render.body(message, mention)
-        incident = message.context.get("incident")
-        if message.kind == "incident_opened" and incident:
+        incident = message.context.get("incident") if message.subject_type == "incident" else None
+        if message.creates_ref == "card" and incident:
             view = card_buttons(incident)
         else:
-            view = notification_buttons(message.kind, incident)
+            view = notification_buttons(incident, message.context.get("offers") or [])
         pings = mention.allowed_mentions()
         return await self._send(channel_id, body.content, body.embeds, view, pings)
 
     async def _update_card(self, message: OutboundMessage, mention: Mentioner) -> str:
-        """Edit the card to the incident's new state, and write the change in its thread."""
+        """Edit the card to the subject's new state, and write the change in its thread."""
         text = render.update_text(message, mention)
         pings = mention.allowed_mentions()
-        ref = None
-        if message.incident_id is not None:
-            ref = await asyncio.to_thread(card_ref, self.database, "discord", message.incident_id)
+        ref = await asyncio.to_thread(
+            ref_of,
+            self.database,
+            subject_type=message.subject_type,
+            subject_id=message.subject_id,
+            platform="discord",
+            role=message.updates_ref,
+        )
         if ref is None:  # no card on Discord (posted before Discord was set up): just say it
             return await self._send(int(message.address), text, [], None, pings)
         channel_id, card_id = (int(part) for part in ref.split(":"))
-        incident = message.context["incident"]
+        subject = message.context[message.subject_type]
+        incident = subject if message.subject_type == "incident" else None
+        embed = render.card(
+            message.subject_type, message.updates_ref, subject, Mentioner(mention.ids)
+        )  # an embed pings nobody
         with handle_message_parameters(
-            embed=render.card(incident, Mentioner(mention.ids)),  # an embed pings nobody
-            view=card_buttons(incident),
+            embed=embed,
+            view=card_buttons(incident) if incident else None,
             allowed_mentions=NO_PINGS,
         ) as params:
             try:
@@ -109,9 +119,9 @@ class DiscordSender:
             except discord.NotFound as exc:
                 if exc.code != UNKNOWN_MESSAGE:
                     raise
-                log.info("the card of incident %s is gone; posting the change", incident["key"])
+                log.info("the card of %s is gone; posting the change", subject["key"])
                 return await self._send(channel_id, text, [], None, pings)
-        return await self._to_thread(channel_id, card_id, incident, text, pings)
+        return await self._to_thread(channel_id, card_id, subject, text, pings)
 
     async def _to_thread(
         self,

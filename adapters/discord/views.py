@@ -11,21 +11,14 @@ from typing import Any
 
 import discord
 
-ACTIONS = ("claim", "resolve", "hold", "resume", "close", "reopen")
-INCIDENT_ID = r"deskbot:(?P<action>claim|resolve|hold|resume|close|reopen):(?P<key>INC-\d{1,12})"
+from bot.actions import action as action_of
+
+# An incident button: deskbot:<action>:INC-<n>; any action the domain declares (a press of
+# one it no longer has is answered by the grammar with its usage).
+INCIDENT_ID = r"deskbot:(?P<action>[a-z_]{1,20}):(?P<key>INC-\d{1,12})"
 INTAKE_ID = r"deskbot:intake:(?P<action>open|form|dismiss):(?P<message_id>\d{1,20})"
 
 _STYLE = discord.ButtonStyle
-LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "claim": ("Claim", _STYLE.primary),
-    "resolve": ("Resolve", _STYLE.success),
-    "hold": ("Hold", _STYLE.secondary),
-    "resume": ("Resume", _STYLE.primary),
-    "close": ("Close", _STYLE.success),
-    "reopen": ("Reopen", _STYLE.secondary),
-}
-OPEN = ("new", "assigned", "in_progress", "on_hold")
-CLAIMABLE = ("new", "assigned", "in_progress")
 
 
 def incident_custom_id(action: str, key: str) -> str:
@@ -33,14 +26,27 @@ def incident_custom_id(action: str, key: str) -> str:
     return f"deskbot:{action}:{key}"
 
 
-class IncidentButton(discord.ui.DynamicItem[discord.ui.Button], template=INCIDENT_ID):
-    """Claim / Resolve / Hold / Resume / Close / Reopen on one incident."""
+def _style(action: str, primary: bool) -> discord.ButtonStyle:
+    if primary:
+        return _STYLE.primary
+    found = action_of("incident", action)
+    # Finishing actions (Resolve, Close) look like success; the rest stay quiet.
+    return _STYLE.success if found and found.name in ("resolve", "close") else _STYLE.secondary
 
-    def __init__(self, action: str, key: str, label: str | None = None) -> None:
-        text, style = LABELS[action]
+
+class IncidentButton(discord.ui.DynamicItem[discord.ui.Button], template=INCIDENT_ID):
+    """One of the actions the domain declares for incidents, on one incident."""
+
+    def __init__(
+        self, action: str, key: str, label: str | None = None, primary: bool | None = None
+    ) -> None:
+        found = action_of("incident", action)
+        if primary is None:
+            primary = bool(found and found.primary)
+        text = label or (found.label if found else action.capitalize())
         super().__init__(
             discord.ui.Button(
-                label=label or text, style=style, custom_id=incident_custom_id(action, key)
+                label=text, style=_style(action, primary), custom_id=incident_custom_id(action, key)
             )
         )
         self.action, self.key = action, key
@@ -98,30 +104,25 @@ def layout(*items: discord.ui.Item[Any]) -> discord.ui.View | None:
 
 
 def card_buttons(incident: dict[str, Any]) -> discord.ui.View | None:
-    """The card's buttons for the incident's state (the same set as the Slack card)."""
-    state, key = incident["state"], incident["key"]
-    actions = []
-    if state in CLAIMABLE:
-        actions.append("claim")
-    if state == "on_hold":
-        actions.append("resume")
-    if state in OPEN:
-        actions.append("resolve")
-    if state in ("assigned", "in_progress"):
-        actions.append("hold")
-    return layout(*(IncidentButton(a, key) for a in actions))
-
-
-def notification_buttons(kind: str, incident: dict[str, Any] | None) -> discord.ui.View | None:
-    """Buttons under a notification: Claim on escalations, confirm or reopen on a resolution."""
-    if incident is None:
-        return None
-    key, state = incident["key"], incident["state"]
-    if kind in ("incident_assigned", "incident_escalated", "incident_rerouted"):
-        return layout(IncidentButton("claim", key)) if state in CLAIMABLE else None
-    if kind == "incident_resolved" and state == "resolved":
-        return layout(
-            IncidentButton("close", key, "Yes, it's fixed"),
-            IncidentButton("reopen", key, "No, reopen it"),
+    """The card's buttons: the card actions the incident's snapshot says its state allows."""
+    key = incident["key"]
+    return layout(
+        *(
+            IncidentButton(a["name"], key, a["label"], a["primary"])
+            for a in incident.get("actions", ())
+            if a["on_card"]
         )
-    return None
+    )
+
+
+def notification_buttons(
+    incident: dict[str, Any] | None, offers: list[dict[str, Any]]
+) -> discord.ui.View | None:
+    """Buttons under a notification: what its kind offers the reader (Claim under an
+    escalation; confirm or reopen under a resolution), as far as the state still allows."""
+    if incident is None or not offers:
+        return None
+    key = incident["key"]
+    return layout(
+        *(IncidentButton(o["name"], key, o["label"], primary=i == 0) for i, o in enumerate(offers))
+    )

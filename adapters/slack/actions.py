@@ -1,9 +1,9 @@
-"""Buttons and the modals behind them: Claim, Resume, Close at once; Resolve, Hold, Reopen by form."""
+"""Buttons and the modals behind them: an action that needs no text runs at once (Claim,
+Resume, Close); one that asks for a text opens its form first (Resolve, Hold, Reopen).
+Which is which, and which buttons exist, comes from the domain's actions (bot.actions)."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,21 +17,19 @@ from adapters.slack.modals import (
     MAX_TITLE,
     NEW_INCIDENT,
     REASON,
-    REASON_FORMS,
     field_problem,
     metadata,
+    reason_form,
     reason_modal,
     submitted,
 )
-from adapters.slack.people import SlackUnavailable
 from bot import grammar
+from bot.actions import button_pattern, parse_button_id
 
-DIRECT = re.compile(r"^incident_(claim|resume|close)$")
-BY_FORM = re.compile(r"^incident_(resolve|hold|reopen)$")
-# Forms only agents may submit: checked before opening, so nobody fills in a form in vain.
-# How long that check may take. Slack's trigger_id opens a form for 3 seconds after the
-# click, and the check waits for the database behind other desk work (DESK_THREADS); when
-# it is slower than this the form opens anyway, since the command checks again on submit.
+# Who may submit a form is checked before opening it, so nobody fills one in vain. How
+# long that check may take: Slack's trigger_id opens a form for 3 seconds after the click,
+# and the check waits for the database behind other desk work (DESK_THREADS); when it is
+# slower than this the form opens anyway, since the command checks again on submit.
 CHECK_BUDGET = 1.5
 
 
@@ -48,22 +46,21 @@ def asker_of(body: dict[str, Any]) -> Asker:
 def register(app: AsyncApp, desk: SlackDesk) -> None:
     """Listen for the incident buttons and the submissions of their modals."""
 
-    @app.action(DIRECT)
-    async def on_direct(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    @app.action(button_pattern())
+    async def on_button(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        delivery = desk.pipeline.received("button", press_key(body, action))
         await ack()
         asker = asker_of(body)
-        verb = DIRECT.match(action["action_id"]).group(1)
-        argv = grammar.build_argv("incident", verb, [action.get("value", "")])
-        desk.spawn(desk.execute(asker, argv=argv), asker)
-
-    @app.action(BY_FORM)
-    async def on_form_button(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        asker = asker_of(body)
-        verb = BY_FORM.match(action["action_id"]).group(1)
-        desk.spawn(
-            open_reason_form(desk, asker, verb, action.get("value", ""), body["trigger_id"]), asker
-        )
+        subject_type, found = parse_button_id(action["action_id"])
+        value = action.get("value", "")
+        if found.needs_text:
+            work = open_reason_form(
+                desk, asker, subject_type, found.name, value, body["trigger_id"]
+            )
+        else:
+            argv = grammar.build_argv(subject_type, found.name, [value])
+            work = desk.execute(asker, argv=argv, delivery=delivery)
+        desk.spawn(work, asker)
 
     @app.action(NEW_INCIDENT_BUTTON)
     async def on_new_button(ack, body: dict[str, Any]) -> None:
@@ -98,58 +95,51 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
     @app.view(REASON)
     async def on_reason(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         data = metadata(view)
-        verb, key = data.get("action"), str(data.get("key", ""))
-        if verb not in REASON_FORMS:
+        subject_type = str(data.get("subject") or "incident")
+        verb, key = str(data.get("action", "")), str(data.get("key", ""))
+        form = reason_form(subject_type, verb)
+        if form is None:
             await ack()
             return
         reason = submitted(view).get("reason")
-        problem = field_problem(
-            reason, "A reason", required=REASON_FORMS[verb].required, limit=MAX_TEXT
-        )
+        problem = field_problem(reason, "A reason", required=form.required, limit=MAX_TEXT)
         if problem:
             await ack(response_action="errors", errors={"reason": problem})
             return
         await ack()
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
-        argv = grammar.build_argv("incident", verb, [key, reason or ""])
+        argv = grammar.build_argv(subject_type, verb, [key, reason or ""])
         desk.spawn(_once(desk, f"view:{view['id']}", asker, argv), asker)
 
 
+def press_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """A button press's delivery identity: who pressed what, on which message, and when.
+
+    Slack sends a retried delivery with the same `action_ts`; a second press has its own.
+    """
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("view_id") or ""
+    who = (body.get("user") or {}).get("id", "")
+    return f"press:{who}:{action.get('action_id')}:{where}:{action.get('action_ts', '')}"
+
+
 async def open_reason_form(
-    desk: SlackDesk, asker: Asker, verb: str, key: str, trigger_id: str
+    desk: SlackDesk, asker: Asker, subject_type: str, verb: str, key: str, trigger_id: str
 ) -> None:
-    """Open the Resolve / Hold / Reopen form, or refuse at once if the asker may not use it."""
-    refusal = await _refusal_within(desk, asker, verb, CHECK_BUDGET)
+    """Open an action's form, or refuse at once if the asker may not take the action."""
+    refusal = await desk.pipeline.refusal(
+        desk.identify(asker), verb, CHECK_BUDGET, subject_type=subject_type
+    )
     if refusal:
         await desk.replies.tell(asker, refusal)
         return
-    form = REASON_FORMS[verb]
+    form = reason_form(subject_type, verb)
     await desk.open_form(
-        asker, trigger_id, reason_modal(verb, key, asker), typed=form.typed.format(key=key)
+        asker,
+        trigger_id,
+        reason_modal(subject_type, verb, key, asker),
+        typed=form.typed.format(key=key),
     )
-
-
-async def _refusal_within(desk: SlackDesk, asker: Asker, verb: str, budget: float) -> str | None:
-    """Why the asker may not use the form, if the desk can say so within `budget` seconds.
-
-    A check that takes longer goes on in the background (it may create the person) and its
-    answer is dropped; a check that fails is logged. Either way the form opens.
-    """
-    verdict: list[str | None] = []
-
-    async def check() -> None:
-        verdict.append(await _refusal(desk, asker, verb))
-
-    await asyncio.wait({desk.background.spawn(check())}, timeout=budget)
-    return verdict[0] if verdict else None
-
-
-async def _refusal(desk: SlackDesk, asker: Asker, verb: str) -> str | None:
-    try:
-        identity = await desk.people.identity(asker.user_id)
-    except SlackUnavailable as exc:  # the command could not run either
-        return exc.message
-    return await desk.run(desk.dispatcher.refusal, identity, verb)
 
 
 async def _once(desk: SlackDesk, key: str, asker: Asker, argv: list[str]) -> None:
@@ -157,8 +147,6 @@ async def _once(desk: SlackDesk, key: str, asker: Asker, argv: list[str]) -> Non
 
     async def run(keep) -> None:
         reply = await desk.execute(asker, argv=argv, tell=False)
-        if reply is None:  # Slack could not say who they are; they were told
-            return
         if reply.ok:
             keep()
         await desk.replies.tell(asker, reply.text)

@@ -17,13 +17,13 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.slack.app import build_app
 from adapters.slack.asker import Asker, Replies
-from adapters.slack.background import Background
 from adapters.slack.desk import SlackDesk
 from adapters.slack.home import HomeTab
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import SlackPeople
 from adapters.slack.sender import SlackSender
 from adapters.slack.socket_mode import run_socket_mode
+from bot.pipeline import Pipeline
 
 SLACK_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
@@ -61,15 +61,12 @@ class SlackAdapter:
         self.settings = settings
         self.client = web_client(settings.slack_bot_token, settings.slack_api_url, retries=True)
         self.people = SlackPeople(client=self.client, database=runtime.database)
-        self.background = Background()
+        self.pipeline = Pipeline(runtime.dispatcher, platform=self.platform)
         self.desk = SlackDesk(
             client=self.client,
-            dispatcher=runtime.dispatcher,
+            pipeline=self.pipeline,
             people=self.people,
             replies=Replies(self.client, home_notice=self._home_notice),
-            background=self.background,
-            database=runtime.database,
-            clock=runtime.clock,
             policy=runtime.policy,
         )
         self.home = HomeTab(
@@ -117,4 +114,4 @@ class SlackAdapter:
             else:
                 await stop.wait()
         finally:
-            await self.background.drain()
+            await self.pipeline.drain()

@@ -11,6 +11,7 @@ from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
 from adapters.slack.modals import new_incident_modal
 from adapters.slack.mrkdwn import command_text
+from bot.pipeline import Delivery
 
 # Any command the app is installed with: the grammar decides what it means.
 ANY_COMMAND = re.compile(r"^/[\w-]+$")
@@ -21,12 +22,16 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
 
     @app.command(ANY_COMMAND)
     async def on_command(ack, command: dict[str, Any]) -> None:
+        # A slash command has no retry header: its trigger_id identifies the delivery.
+        delivery = desk.pipeline.received("command", f"command:{command.get('trigger_id', '')}")
         await ack()
         asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
-        desk.spawn(run_command(desk, command, asker), asker)
+        desk.spawn(run_command(desk, command, asker, delivery), asker)
 
 
-async def run_command(desk: SlackDesk, command: dict[str, Any], asker: Asker) -> None:
+async def run_command(
+    desk: SlackDesk, command: dict[str, Any], asker: Asker, delivery: Delivery | None = None
+) -> None:
     """Run one slash command and show the asker its reply (ephemeral unless public)."""
     name = command["command"].lstrip("/").lower()
     text = command_text(command.get("text") or "").strip()
@@ -37,7 +42,9 @@ async def run_command(desk: SlackDesk, command: dict[str, Any], asker: Asker) ->
         line = "desk help" if name == "desk" else f"desk help {name}"
     else:
         line = f"{name} {text}"
-    await desk.execute(asker, text=line, username=command.get("user_name"))
+    if not command.get("trigger_id"):
+        delivery = None  # nothing identifies it: never mistake two commands for one
+    await desk.execute(asker, text=line, username=command.get("user_name"), delivery=delivery)
 
 
 async def open_new_incident_form(desk: SlackDesk, asker: Asker, trigger_id: str | None) -> None:

@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.mrkdwn import escape
 from adapters.slack.people import SlackPeople
+from bot.actions import button_id
 from bot.dispatcher import Dispatcher, HomeView
-from domain.incidents import STATE_LABELS
 
 NEW_INCIDENT_BUTTON = "home_new_incident"
 
@@ -38,11 +38,21 @@ def _button(action_id: str, text: str, value: str, primary: bool = False) -> dic
     return button
 
 
+def _action_button(incident: dict, name: str) -> dict[str, Any] | None:
+    """The button for one of the actions the incident's snapshot allows, if it allows it."""
+    for action in incident.get("actions", ()):
+        if action["name"] == name:
+            return _button(
+                button_id("incident", name), action["label"], incident["key"], action["primary"]
+            )
+    return None
+
+
 def _item(incident: dict, button: dict | None = None) -> dict[str, Any]:
     who = (
         f" · {escape('@' + incident['assignee'])}" if incident.get("assignee") else " · unassigned"
     )
-    state = STATE_LABELS.get(incident["state"], incident["state"])
+    state = incident["state_label"]
     breach = " · :warning: SLA breached" if incident.get("breached") else ""
     return _section(
         f"*{incident['key']}* · {incident['priority']} · {escape(incident['title'])}\n"
@@ -85,17 +95,14 @@ def home_view(view: HomeView, *, desk_name: str, notice: str | None = None) -> d
             "Assigned to you",
             view.assigned[:20],
             "Nothing assigned to you.",
-            lambda i: _button("incident_resolve", "Resolve", i["key"]),
+            lambda i: _action_button(i, "resolve"),
         )
         blocks += _listing(
             view.queue_title or "Queue",
             view.queue[:20],
             "The queue is empty.",
-            lambda i: (
-                _button("incident_claim", "Claim", i["key"], primary=True)
-                if i["state"] in ("new", "assigned")
-                else None
-            ),
+            # Claim where nobody has started yet; taking over work in progress is on the card.
+            lambda i: _action_button(i, "claim") if i["tone"] == "waiting" else None,
         )
     return {"type": "home", "blocks": blocks[:100]}
 

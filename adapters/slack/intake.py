@@ -121,17 +121,19 @@ async def _note_on_thread(
         return True
     actor = await desk.run(desk.dispatcher.actor, identity)
     incident = await desk.run(
-        incident_of_dm_thread, desk.database, person=actor.name, ref=f"{channel}:{thread_ts}"
+        incident_of_dm_thread,
+        desk.dispatcher.database,
+        person=actor.name,
+        ref=f"{channel}:{thread_ts}",
     )
     if incident is None:
         return False
     reply = await desk.execute(
         asker, argv=grammar.build_argv("incident", "note", [f"INC-{incident}", text]), tell=False
     )
-    if reply is not None:
-        await desk.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=escape(reply.text)
-        )
+    await desk.client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, text=escape(reply.text)
+    )
     return True
 
 
@@ -150,7 +152,7 @@ async def open_from_offer(desk: SlackDesk, asker: Asker, value: str, offer_ts: s
     # is turned away; after a failed attempt (Slack down, say) pressing again works.
     opening = _opener(desk, asker, text, ref, offer_ts)
     if not await desk.once(f"intake:{ref}", opening):
-        incident = await desk.run(incident_of_dm_thread, desk.database, ref=ref)
+        incident = await desk.run(incident_of_dm_thread, desk.dispatcher.database, ref=ref)
         await desk.replies.tell(
             asker,
             f"INC-{incident} was already opened from this message."
@@ -166,16 +168,14 @@ def _opener(desk: SlackDesk, asker: Asker, text: str, ref: str, offer_ts: str | 
         title, description = title_and_details(text)
         argv = grammar.build_argv("incident", "new", [title], {"description": description})
         reply = await desk.execute(asker, argv=argv, tell=False)
-        if reply is None:  # Slack could not say who they are; they were told
-            return
         if not reply.ok or not reply.incident:
             await desk.replies.tell(asker, reply.text)
             return
         keep()  # the incident exists: pressing again must not open a second one
         await desk.run(
             remember_dm_thread,
-            desk.database,
-            desk.clock,
+            desk.dispatcher.database,
+            desk.dispatcher.clock,
             incident_id=reply.incident["number"],
             person=reply.incident["reporter"],
             ref=ref,

@@ -1,4 +1,4 @@
-"""Modals: the new-incident form and the one-field forms behind Resolve, Hold and Reopen."""
+"""Modals: the new-incident form, and the one-field form behind every action that asks for a text."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.asker import Asker, dump_metadata
+from bot.actions import action
 from domain.policy import DeskPolicy
 
 NEW_INCIDENT = "incident_new"
@@ -30,38 +31,27 @@ LEVEL_LABELS = {
 
 @dataclass(frozen=True)
 class ReasonForm:
-    """A one-field modal that finishes a button press."""
+    """A one-field modal that finishes a button press, drawn from the domain's action."""
 
-    title: str  # "{key}" is replaced by the incident key; Slack allows 24 characters
+    title: str  # "{key}" is replaced by the subject's key; Slack allows 24 characters
     label: str
     submit: str
     required: bool
     typed: str  # the same as a command, for when the form cannot open ("{key}" as above)
 
 
-REASON_FORMS = {
-    "resolve": ReasonForm(
-        "Resolve {key}",
-        "What fixed it?",
-        "Resolve",
-        required=True,
-        typed='/incident resolve {key} "what fixed it"',
-    ),
-    "hold": ReasonForm(
-        "Put {key} on hold",
-        "Why is it on hold? (the reporter sees this)",
-        "Hold",
-        required=True,
-        typed='/incident hold {key} "why it waits"',
-    ),
-    "reopen": ReasonForm(
-        "Reopen {key}",
-        "What still fails?",
-        "Reopen",
-        required=False,
-        typed='/incident reopen {key} "what still fails"',
-    ),
-}
+def reason_form(subject_type: str, name: str) -> ReasonForm | None:
+    """The form for an action that asks for a text, or None for one that does not."""
+    found = action(subject_type, name)
+    if found is None or not found.needs_text:
+        return None
+    return ReasonForm(
+        title=found.title_for("{key}"),
+        label=found.prompt or found.label,
+        submit=found.label,
+        required=found.text_required,
+        typed=f'/{subject_type} {name} {{key}} "{found.prompt.rstrip("?").lower() or "why"}"',
+    )
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -140,9 +130,10 @@ def new_incident_modal(policy: DeskPolicy, asker: Asker) -> dict[str, Any]:
     }
 
 
-def reason_modal(action: str, key: str, asker: Asker) -> dict[str, Any]:
-    """The one-field form for Resolve / Hold / Reopen on incident `key`."""
-    form = REASON_FORMS[action]
+def reason_modal(subject_type: str, name: str, key: str, asker: Asker) -> dict[str, Any]:
+    """The one-field form for an action that asks for a text (Resolve, Hold, Reopen…)."""
+    form = reason_form(subject_type, name)
+    assert form is not None, f"{subject_type} {name} asks for no text"
     return {
         "type": "modal",
         "callback_id": REASON,
@@ -164,7 +155,7 @@ def reason_modal(action: str, key: str, asker: Asker) -> dict[str, Any]:
             }
         ],
         "private_metadata": dump_metadata(
-            {"action": action, "key": key, "asker": asker.to_metadata()}
+            {"subject": subject_type, "action": name, "key": key, "asker": asker.to_metadata()}
         ),
     }
 

@@ -10,12 +10,10 @@ from collections.abc import Callable
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from adapters.slack.errors import slack_error
 from adapters.slack.mrkdwn import escape
-from bot.identity import PlatformIdentity
-from domain.records import PersonRecord
+from bot.identity import PlatformIdentity, has_account, platform_ids
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +84,13 @@ class SlackPeople:
         return PlatformIdentity("slack", user_id, display_name=name, email=profile.get("email"))
 
     def _is_mapped(self, user_id: str) -> bool:
-        with self.database.transaction() as session:
-            return (
-                session.scalar(select(PersonRecord.id).where(PersonRecord.slack_id == user_id))
-                is not None
-            )
+        return has_account(self.database, "slack", user_id)
 
     def mention(self, name: str) -> str:
         """<@U…> for a person with a Slack id, else @name (synchronous: call from a thread)."""
         slack_id = self._slack_ids.get(name)
         if slack_id is None:
-            with self.database.transaction() as session:
-                slack_id = session.scalar(
-                    select(PersonRecord.slack_id).where(PersonRecord.name == name)
-                )
+            slack_id = platform_ids(self.database, "slack", [name]).get(name)
             if slack_id is None:
                 return escape(f"@{name}")  # a person called "here" is no @here
             self._slack_ids[name] = slack_id  # ids are stable; unknown names are asked again

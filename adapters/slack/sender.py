@@ -20,7 +20,7 @@ from adapters.slack.mrkdwn import escape_all
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import SlackPeople
 from adapters.slack.threads import dm_thread
-from bot.message_refs import card_ref
+from bot.message_refs import ref_of
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
 from bot.templates import has_template, render
 
@@ -64,7 +64,7 @@ class SlackSender:
     async def send(self, message: OutboundMessage) -> str | None:
         """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
         try:
-            if message.kind == "incident_updated" and message.incident_id is not None:
+            if message.updates_ref and message.subject_id is not None:
                 return await self._update_card(message)
             return await self._post_notification(message)
         except SlackApiError as exc:
@@ -75,11 +75,12 @@ class SlackSender:
     async def _post_notification(self, message: OutboundMessage) -> str:
         text, blocks = await asyncio.to_thread(self._render, message, message.kind)
         channel, thread_ts = message.address, None
-        if message.destination_kind == "dm" and message.incident_id is not None:
+        if message.destination_kind == "dm" and message.subject_id is not None:
             thread = await asyncio.to_thread(
                 dm_thread,
                 self.database,
-                incident_id=message.incident_id,
+                subject_type=message.subject_type,
+                subject_id=message.subject_id,
                 person=message.destination,
             )
             if thread:  # the employee reported this in a DM conversation: keep talking there
@@ -87,14 +88,23 @@ class SlackSender:
         return await self._post(channel, text, blocks, thread_ts)
 
     async def _update_card(self, message: OutboundMessage) -> str:
-        """Edit the card to show the incident as it is now, and say what changed in its thread."""
+        """Edit the card to show the subject as it is now, and say what changed in its thread."""
         text, _ = await asyncio.to_thread(self._render, message, None)
-        ref = await asyncio.to_thread(card_ref, self.database, "slack", message.incident_id)
+        ref = await asyncio.to_thread(
+            ref_of,
+            self.database,
+            subject_type=message.subject_type,
+            subject_id=message.subject_id,
+            platform="slack",
+            role=message.updates_ref,
+        )
         if ref is None:  # the card never reached Slack (e.g. Slack was added later)
             return await self._post(message.address, text)
         channel, ts = ref.split(":", 1)
+        # The card is drawn by the kind that posted it: "<subject>_card", text "<subject>_opened".
+        card_kind = f"{message.subject_type}/{message.subject_type}_{message.updates_ref}"
         card_text, card = await asyncio.to_thread(
-            self._render, message, "incident_card", "incident_opened"
+            self._render, message, card_kind, f"{message.subject_type}_opened"
         )
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=card_text, blocks=card)
@@ -119,6 +129,20 @@ class SlackSender:
         blocks = None
         if slack_kind and has_template(slack_kind, "slack"):
             blocks = json.loads(render(slack_kind, "slack", mention=mention, **context))
+        elif slack_kind and context.get("offers") and message.subject_type:
+            # Any notification that offers actions: its text with a button per offer.
+            subject = context[message.subject_type]
+            blocks = json.loads(
+                render(
+                    "_offers",
+                    "slack",
+                    mention=mention,
+                    body=text,
+                    subject_type=message.subject_type,
+                    key=subject["key"],
+                    offers=context["offers"],
+                )
+            )
         return text, blocks
 
     async def _post(

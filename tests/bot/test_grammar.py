@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.grammar import COMMANDS, UsageError, build_argv, help_text, parse, parse_argv, tokenize
+from bot.commands import COMMANDS
+from bot.grammar import UsageError, build_argv, help_text, parse, parse_argv, tokenize
 
 
 def test_quoted_title_and_flags():

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.db import Database
-from domain.records import Base
+from domain.schema import Base
 
 
 def test_models_and_migrations_agree(database_url):

@@ -27,7 +27,8 @@ from bot.message_refs import card_ref
 from bot.runtime import Runtime
 from bot.settings import Settings
 from domain.clock import ManualClock
-from domain.records import IncidentRecord, OutboxMessage
+from domain.incidents import IncidentRecord
+from domain.records import OutboxMessage
 from tests.fakes import discord_interactions as ix
 from tests.fakes.discord_payloads import role_payload
 from tests.fakes.discord_server import FakeDiscord, InteractionRecord
@@ -302,7 +303,7 @@ class DiscordDeskHarness:
 class ErrorLog(logging.Handler):
     """ERROR records from discord.py and from the adapter: a test fails on any not allowed."""
 
-    LOGGERS = ("discord", "adapters.discord")
+    LOGGERS = ("discord", "adapters.discord", "bot.pipeline")
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from adapters.discord.cli import sync_commands
-from bot import grammar
+from bot.commands import COMMANDS
 from bot.config import load_config_text
 from bot.identity import PlatformIdentity
 from bot.runtime import Runtime
@@ -61,14 +61,14 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
     out, err = await finish(process)
     assert process.returncode == 0, err
     assert out.strip() == (
-        f"Registered /incident ({len(grammar.COMMANDS['incident'].subcommands)} subcommands), "
-        f"/desk ({len(grammar.COMMANDS['desk'].subcommands)} subcommands) "
+        f"Registered /incident ({len(COMMANDS['incident'].subcommands)} subcommands), "
+        f"/desk ({len(COMMANDS['desk'].subcommands)} subcommands) "
         f"in server {fake.guild_id} (usable at once)."
     )
     [put] = fake.calls("PUT", f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands")
     commands = {c["name"]: c for c in put.json}
-    assert set(commands) == set(grammar.COMMANDS)
-    for command in grammar.COMMANDS.values():
+    assert set(commands) == set(COMMANDS)
+    for command in COMMANDS.values():
         options = {o["name"]: o for o in commands[command.name]["options"]}
         assert set(options) == set(command.subcommands)
         for sub in command.subcommands.values():
@@ -99,7 +99,7 @@ async def test_sync_commands_without_a_guild_registers_globally(fake, database_u
     config = load_config_text(config_text(fake))
     code = await sync_commands(settings_for(database_url, fake), config, guild=None)
     assert code == 0
-    assert {c["name"] for c in fake.commands[None]} == set(grammar.COMMANDS)
+    assert {c["name"] for c in fake.commands[None]} == set(COMMANDS)
 
 
 async def test_sync_commands_says_what_is_wrong(fake, database_url, capsys, errors):

@@ -10,7 +10,7 @@ import asyncio
 import io
 
 from adapters.console import ConsoleSession
-from bot import grammar
+from bot.commands import COMMANDS
 from bot.config import load_config_text
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -135,7 +135,7 @@ def console_replies(database_url: str, config, script) -> list[str]:
 
 async def test_every_subcommand_answers_exactly_as_the_console_does(desk, fake, tmp_path):
     used = {(c, s) for _, _, (c, s, _) in SCRIPT}
-    every = {(c.name, s) for c in grammar.COMMANDS.values() for s in c.subcommands}
+    every = {(c.name, s) for c in COMMANDS.values() for s in c.subcommands}
     assert used == every  # the script covers every command of the grammar
 
     config = load_config_text(config_text(fake))
@@ -247,9 +247,9 @@ async def test_a_long_reply_is_split_into_messages_discord_accepts(desk):
 
 
 async def test_an_unexpected_failure_is_told_with_an_error_id(desk, errors, monkeypatch):
-    errors.allow("Discord /desk whoami failed (error id ")
+    errors.allow("discord /desk whoami failed (error id ")
 
-    def broken(identity, argv):
+    def broken(identity, argv, **kwargs):
         raise RuntimeError("the database caught fire")
 
     monkeypatch.setattr(desk.runtime.dispatcher, "execute_argv", broken)

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from bot.intake import title_and_details
-from domain.records import IncidentRecord
+from domain.incidents import IncidentRecord
 from tests.discord.harness import DiscordDeskHarness
 from tests.fakes.discord_world import InteractionRecord
 

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.identity import PlatformIdentity
-from domain.records import IncidentRecord, OutboxMessage, TimelineEntry
+from domain.incidents import IncidentRecord, TimelineEntry
+from domain.records import OutboxMessage
 
 
 def snapshot(desk):

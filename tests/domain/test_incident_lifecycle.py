@@ -2,7 +2,8 @@
 
 from sqlalchemy import func, select
 
-from domain.records import IncidentRecord, OutboxMessage, TimelineEntry
+from domain.incidents import IncidentRecord, TimelineEntry
+from domain.records import OutboxMessage
 
 
 def test_an_incident_goes_from_report_to_closed(desk):

@@ -25,7 +25,8 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import build_web_app
 from domain.clock import Clock
-from domain.records import IncidentRecord, OutboxMessage
+from domain.incidents import IncidentRecord
+from domain.records import OutboxMessage
 from tests.fakes.asgi_server import UvicornThread
 from tests.fakes.slack_api import FakeSlackApi, RecordedCall
 from tests.fakes.slack_signing import (
@@ -329,7 +330,7 @@ class SlackDeskHarness:
 
     async def idle(self, timeout: float = 15) -> None:
         """Wait until all work started by requests is done and the outbox is delivered."""
-        await self.until(lambda: self.adapter.background.pending == 0, timeout, "requests handled")
+        await self.until(lambda: self.adapter.pipeline.pending == 0, timeout, "requests handled")
         await self.until(
             lambda: all(r.status in ("sent", "failed") for r in self.outbox()),
             timeout,

@@ -164,7 +164,8 @@ def _message(channel: str, text: str = "hello") -> OutboundMessage:
         destination_kind="channel",
         destination="service-desk",
         address=channel,
-        incident_id=None,
+        subject_type=None,
+        subject_id=None,
         context={"incident": {"key": "INC-1"}, "by": "bob", "note": text},
         attempts=1,
     )

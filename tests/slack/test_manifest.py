@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from adapters.slack.adapter import EVENTS_PATH
-from bot.grammar import COMMANDS
+from bot.commands import COMMANDS
 
 HERE = Path(__file__).resolve().parents[2] / "adapters" / "slack"
 SOCKET, HTTP = HERE / "manifest.yaml", HERE / "manifest.http.yaml"

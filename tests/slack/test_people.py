@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from bot.identity import platform_ids
+from domain.people import find_by_platform_id, get_person
 from domain.records import PersonRecord
 
 
-def _person(desk, **where) -> PersonRecord | None:
-    with desk.runtime.database.transaction() as session:
-        query = select(PersonRecord)
-        for field, value in where.items():
-            query = query.where(getattr(PersonRecord, field) == value)
-        return session.scalar(query)
+def _person(desk, *, name: str | None = None, slack_id: str | None = None) -> PersonRecord | None:
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        if slack_id is not None:
+            return find_by_platform_id(ctx, "slack", slack_id)
+        return get_person(ctx, name)
+
+
+def _slack_id(desk, name: str) -> str | None:
+    return platform_ids(desk.runtime.database, "slack", [name]).get(name)
 
 
 async def test_configured_slack_ids_need_no_lookup(slack_desk, slack):
@@ -25,7 +28,7 @@ async def test_a_configured_person_without_a_slack_id_is_matched_by_email_once(s
         "You are erin (Erin Evans) — roles: agent; teams: network"
     )
     assert [c.args["user"] for c in slack.calls("users.info")] == ["U0ERIN"]
-    assert _person(slack_desk, name="erin").slack_id == "U0ERIN"  # remembered
+    assert _slack_id(slack_desk, "erin") == "U0ERIN"  # remembered
 
     await slack_desk.say("U0ERIN", "/desk whoami")
     assert len(slack.calls("users.info")) == 1  # cached, and mapped in the database anyway
@@ -50,7 +53,7 @@ async def test_when_slack_cannot_say_who_someone_is_nothing_is_guessed(slack_des
     slack.fail("users.info", status=503)
     reply = await slack_desk.say("U0ERIN", "/desk whoami")
     assert reply == "I couldn't reach Slack to look you up just now; please try again in a minute."
-    assert _person(slack_desk, name="erin").slack_id is None
+    assert _slack_id(slack_desk, "erin") is None
     assert _person(slack_desk, slack_id="U0ERIN") is None
 
     slack.recover()

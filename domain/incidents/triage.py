@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain import sla
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition
-from domain.incidents import (
+from domain.incidents import sla
+from domain.incidents.lifecycle import (
     OPEN_STATES,
     announce_change,
     check_level,
@@ -17,8 +17,8 @@ from domain.incidents import (
     require_agent,
     tell_new_team,
 )
+from domain.incidents.records import IncidentRecord
 from domain.notifications import notify_person
-from domain.records import IncidentRecord
 
 
 def update_incident(
@@ -92,7 +92,7 @@ def update_incident(
             ctx,
             incident.reporter,
             "incident_changed",
-            incident=incident,
+            subject=incident,
             by=actor.name,
             changes=text,
         )

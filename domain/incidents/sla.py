@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
+from domain import timers
 from domain.context import DeskContext
-from domain.records import IncidentRecord, Timer
+from domain.incidents.records import IncidentRecord
+from domain.incidents.states import INCIDENT
 
 SLA_TIMER_KINDS = ("respond_warning", "respond_breach", "resolve_warning", "resolve_breach")
 
@@ -47,29 +47,15 @@ def schedule_sla(ctx: DeskContext, incident: IncidentRecord, *, fresh: bool = Fa
         cancel_sla(ctx, incident)
     if incident.paused_since is not None:
         return
-    ctx.session.add_all(
-        [
-            Timer(kind=kind, incident_id=incident.id, due_at=due, state="pending")
-            for kind, due in deadlines(ctx, incident).items()
-            if clock_running(incident, kind)
-        ]
-    )
+    for kind, due in deadlines(ctx, incident).items():
+        if clock_running(incident, kind):
+            timers.schedule(ctx, incident, kind, due)
 
 
 def cancel_sla(ctx: DeskContext, incident: IncidentRecord, clock_name: str | None = None) -> None:
     """Cancel pending SLA timers: all of them, or one clock's ("respond" or "resolve")."""
     kinds = [k for k in SLA_TIMER_KINDS if clock_name is None or k.startswith(clock_name)]
-    cancel_timers(ctx, incident, kinds)
-
-
-def cancel_timers(ctx: DeskContext, incident: IncidentRecord, kinds) -> None:
-    """Cancel the incident's pending timers of these kinds."""
-    ctx.session.execute(
-        update(Timer)
-        .where(Timer.incident_id == incident.id, Timer.state == "pending", Timer.kind.in_(kinds))
-        .values(state="cancelled")
-        .execution_options(synchronize_session=False)
-    )
+    timers.cancel(ctx, incident, kinds)
 
 
 def pause(ctx: DeskContext, incident: IncidentRecord) -> None:
@@ -93,6 +79,6 @@ def remaining(ctx: DeskContext, incident: IncidentRecord) -> dict[str, timedelta
     due = deadlines(ctx, incident)
     now = incident.paused_since or ctx.clock.now()
     respond = None if incident.first_response_at else due["respond_breach"] - now
-    running = incident.state in ("new", "assigned", "in_progress", "on_hold")
+    running = incident.state in INCIDENT.open_states
     resolve = due["resolve_breach"] - now if running else None
     return {"respond": respond, "resolve": resolve}

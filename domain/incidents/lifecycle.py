@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import select
 
-from domain import sla
+from domain import timers
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from domain.incidents import sla
+from domain.incidents.records import IncidentRecord, TimelineEntry
+from domain.incidents.states import INCIDENT
 from domain.notifications import notify_channel, notify_person
 from domain.people import get_person
 from domain.policy import LEVELS, Service
-from domain.records import IncidentRecord, TimelineEntry, Timer
+from domain.text import MAX_TEXT, check_text, clean_text
 
-OPEN_STATES = ("new", "assigned", "in_progress", "on_hold")
-STATE_LABELS = {
-    "new": "New",
-    "assigned": "Assigned",
-    "in_progress": "In progress",
-    "on_hold": "On hold",
-    "resolved": "Resolved",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-}
-AGENT_ONLY = {  # actions only agents may take, and how the refusal names them
-    "claim": "claim incidents",
-    "assign": "assign incidents",
-    "update": "update incidents",
-    "hold": "put incidents on hold",
-    "resume": "resume incidents",
-    "resolve": "resolve incidents",
-}
+CARD = "card"  # the message reference of an incident's card
+OPEN_STATES = INCIDENT.open_states
+STATE_LABELS = INCIDENT.labels
 MAX_TITLE = 200
-MAX_TEXT = 4000
+__all__ = ["MAX_TEXT", "check_text", "clean_text"]  # kept importable from here
 
 
 def parse_key(key: str) -> int:
@@ -104,7 +90,10 @@ def open_incident(
     ctx.session.flush()
     record_event(ctx, incident, actor, "opened", f"Opened with priority {incident.priority}")
     sla.schedule_sla(ctx, incident, fresh=True)
-    notify_channel(ctx, ctx.policy.triage_channel, "incident_opened", incident=incident)
+    # The post in the triage channel becomes the incident's card, edited on every change.
+    notify_channel(
+        ctx, ctx.policy.triage_channel, "incident_opened", subject=incident, creates_ref=CARD
+    )
     return incident
 
 
@@ -112,7 +101,7 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """An agent takes an incident for themselves and starts work on it."""
     require_agent(actor, "claim")
     incident = get_incident(ctx, key, for_update=True)
-    _require_state(incident, ("new", "assigned", "in_progress"), "claimed")
+    _require_state(incident, "claim")
     if incident.assignee == actor.name and incident.state == "in_progress":
         raise InvalidTransition(f"You are already working on {incident.key}.")
     previous = incident.assignee
@@ -124,9 +113,9 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     _first_response(ctx, incident)
     announce_change(ctx, incident, f"claimed by @{actor.name}")
     if actor.name != incident.reporter:
-        notify_person(ctx, incident.reporter, "incident_claimed", incident=incident, by=actor.name)
+        notify_person(ctx, incident.reporter, "incident_claimed", subject=incident, by=actor.name)
     if previous and previous != actor.name:
-        notify_person(ctx, previous, "incident_taken_over", incident=incident, by=actor.name)
+        notify_person(ctx, previous, "incident_taken_over", subject=incident, by=actor.name)
     return incident
 
 
@@ -134,7 +123,7 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     """Assign to a team (functional escalation) or to a person."""
     require_agent(actor, "assign")
     incident = get_incident(ctx, key, for_update=True)
-    _require_state(incident, ("new", "assigned", "in_progress"), "assigned")
+    _require_state(incident, "assign")
     name = target.strip().lstrip("@").lower()
     team = ctx.policy.teams.get(name)
     if team is not None:
@@ -160,9 +149,9 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     _first_response(ctx, incident)
     announce_change(ctx, incident, f"assigned to @{person.name} by @{actor.name}")
     if person.name != actor.name:
-        notify_person(ctx, person.name, "incident_assigned", incident=incident, by=actor.name)
+        notify_person(ctx, person.name, "incident_assigned", subject=incident, by=actor.name)
     if incident.reporter not in (actor.name, person.name):
-        notify_person(ctx, incident.reporter, "incident_claimed", incident=incident, by=person.name)
+        notify_person(ctx, incident.reporter, "incident_claimed", subject=incident, by=person.name)
     return incident
 
 
@@ -173,13 +162,13 @@ def add_note(ctx: DeskContext, actor: Actor, key: str, text: str) -> IncidentRec
     text = check_text(text, "A note")
     if not text:
         raise InvalidInput("A note needs some text.")
-    if incident.state in ("closed", "cancelled"):
+    if not INCIDENT.action("note").allowed_in(incident.state):
         raise InvalidTransition(f"{incident.key} is {incident.state}; open a new incident instead.")
     record_event(ctx, incident, actor, "note", text)
     if actor.is_agent and actor.name != incident.reporter:
         _first_response(ctx, incident)
     for person in {incident.reporter, incident.assignee} - {actor.name, None}:
-        notify_person(ctx, person, "incident_note", incident=incident, by=actor.name, note=text)
+        notify_person(ctx, person, "incident_note", subject=incident, by=actor.name, note=text)
     return incident
 
 
@@ -192,13 +181,13 @@ def hold_incident(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Inci
             'Say why the incident is on hold: /incident hold INC-42 "waiting for the user".'
         )
     incident = get_incident(ctx, key, for_update=True)
-    _require_state(incident, ("assigned", "in_progress"), "put on hold")
+    _require_state(incident, "hold")
     incident.state, incident.hold_reason = "on_hold", reason
     sla.pause(ctx, incident)
     record_event(ctx, incident, actor, "held", reason)
     announce_change(ctx, incident, f"on hold by @{actor.name}: {reason}")
     notify_person(
-        ctx, incident.reporter, "incident_held", incident=incident, by=actor.name, reason=reason
+        ctx, incident.reporter, "incident_held", subject=incident, by=actor.name, reason=reason
     )
     return incident
 
@@ -207,12 +196,12 @@ def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """Take an incident off hold; SLA clocks run again from where they stopped."""
     require_agent(actor, "resume")
     incident = get_incident(ctx, key, for_update=True)
-    _require_state(incident, ("on_hold",), "resumed")
+    _require_state(incident, "resume")
     incident.state, incident.hold_reason = "in_progress", None
     sla.resume(ctx, incident)
     record_event(ctx, incident, actor, "resumed", "Work resumed")
     announce_change(ctx, incident, f"resumed by @{actor.name}")
-    notify_person(ctx, incident.reporter, "incident_resumed", incident=incident, by=actor.name)
+    notify_person(ctx, incident.reporter, "incident_resumed", subject=incident, by=actor.name)
     return incident
 
 
@@ -225,7 +214,7 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
             'Say how it was fixed: /incident resolve INC-42 "restarted the VPN concentrator".'
         )
     incident = get_incident(ctx, key, for_update=True)
-    _require_state(incident, ("new", "assigned", "in_progress", "on_hold"), "resolved")
+    _require_state(incident, "resolve")
     if incident.state == "on_hold":
         sla.resume(ctx, incident)
     now = ctx.clock.now()
@@ -234,21 +223,14 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
     incident.hold_reason = None
     _first_response(ctx, incident)
     sla.pause(ctx, incident)
-    ctx.session.add(
-        Timer(
-            kind="auto_close",
-            incident_id=incident.id,
-            due_at=now + ctx.policy.auto_close_after,
-            state="pending",
-        )
-    )
+    timers.schedule(ctx, incident, "auto_close", now + ctx.policy.auto_close_after)
     record_event(ctx, incident, actor, "resolved", resolution)
     announce_change(ctx, incident, f"resolved by @{actor.name}: {resolution}")
     notify_person(
         ctx,
         incident.reporter,
         "incident_resolved",
-        incident=incident,
+        subject=incident,
         by=actor.name,
         resolution=resolution,
     )
@@ -258,8 +240,8 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
 def close_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """The reporter (or an agent) confirms the fix and closes the incident."""
     incident = get_incident(ctx, key, for_update=True)
-    _require_reporter_or_agent(actor, incident, "close")
-    _require_state(incident, ("resolved",), "closed")
+    INCIDENT.require_permission("close", actor, incident)
+    _require_state(incident, "close")
     _close(ctx, incident, actor, "Closed")
     return incident
 
@@ -267,16 +249,16 @@ def close_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
 def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -> IncidentRecord:
     """The fix did not hold: back to work, SLA clocks running again."""
     incident = get_incident(ctx, key, for_update=True)
-    _require_reporter_or_agent(actor, incident, "reopen")
+    INCIDENT.require_permission("reopen", actor, incident)
     reason = check_text(reason, "The reason")
     if incident.state == "closed":
         raise InvalidTransition(
             f"{incident.key} is closed; open a new incident and mention {incident.key}."
         )
-    _require_state(incident, ("resolved",), "reopened")
+    _require_state(incident, "reopen")
     incident.state = "in_progress" if incident.assignee else "new"
     incident.resolved_at = incident.resolution = None
-    sla.cancel_timers(ctx, incident, ("auto_close",))
+    timers.cancel(ctx, incident, ("auto_close",))
     sla.resume(ctx, incident)
     record_event(ctx, incident, actor, "reopened", reason.strip() or "Reopened")
     announce_change(
@@ -289,7 +271,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
             ctx,
             incident.assignee,
             "incident_reopened",
-            incident=incident,
+            subject=incident,
             by=actor.name,
             reason=reason.strip(),
         )
@@ -298,7 +280,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
             ctx,
             ctx.policy.team_channel(incident.assignment_group),
             "incident_reopened",
-            incident=incident,
+            subject=incident,
             by=actor.name,
             reason=reason.strip(),
         )
@@ -308,17 +290,15 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
 def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -> IncidentRecord:
     """Withdraw an incident logged by mistake or no longer needed."""
     incident = get_incident(ctx, key, for_update=True)
-    _require_reporter_or_agent(actor, incident, "cancel")
+    INCIDENT.require_permission("cancel", actor, incident)
     reason = check_text(reason, "The reason")
-    _require_state(incident, OPEN_STATES, "cancelled")
+    _require_state(incident, "cancel")
     incident.state, incident.closed_at = "cancelled", ctx.clock.now()
     sla.cancel_sla(ctx, incident)
     record_event(ctx, incident, actor, "cancelled", reason.strip() or "Cancelled")
     announce_change(ctx, incident, f"cancelled by @{actor.name}")
     if incident.assignee and incident.assignee != actor.name:
-        notify_person(
-            ctx, incident.assignee, "incident_cancelled", incident=incident, by=actor.name
-        )
+        notify_person(ctx, incident.assignee, "incident_cancelled", subject=incident, by=actor.name)
     return incident
 
 
@@ -336,8 +316,8 @@ def tell_new_team(
     if team is None:
         return
     context = {"by": actor.name, "from_group": from_group, "to_group": team.name}
-    notify_channel(ctx, team.channel, "incident_escalated", incident=incident, **context)
-    notify_person(ctx, team.lead, "incident_escalated", incident=incident, **context)
+    notify_channel(ctx, team.channel, "incident_escalated", subject=incident, **context)
+    notify_person(ctx, team.lead, "incident_escalated", subject=incident, **context)
 
 
 def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
@@ -350,11 +330,11 @@ def require_can_see(actor: Actor, incident: IncidentRecord) -> None:
 
 def _close(ctx, incident, actor, text) -> None:
     incident.state, incident.closed_at = "closed", ctx.clock.now()
-    sla.cancel_timers(ctx, incident, ("auto_close",))
+    timers.cancel(ctx, incident, ("auto_close",))
     record_event(ctx, incident, actor, "closed", text)
     announce_change(ctx, incident, f"closed by @{actor.name}")
     if actor.name != incident.reporter:
-        notify_person(ctx, incident.reporter, "incident_closed", incident=incident, by=actor.name)
+        notify_person(ctx, incident.reporter, "incident_closed", subject=incident, by=actor.name)
 
 
 def _follow_assignee(ctx: DeskContext, incident: IncidentRecord) -> None:
@@ -385,37 +365,22 @@ def record_event(
 def announce_change(ctx: DeskContext, incident: IncidentRecord, change: str) -> None:
     """Tell the triage channel, where the incident's card lives, what changed."""
     notify_channel(
-        ctx, ctx.policy.triage_channel, "incident_updated", incident=incident, change=change
+        ctx,
+        ctx.policy.triage_channel,
+        "incident_updated",
+        subject=incident,
+        updates_ref=CARD,
+        change=change,
     )
 
 
-def agent_only_refusal(actor: Actor, action: str) -> str | None:
-    """The sentence refusing `action` (a subcommand) when only agents may take it."""
-    what = AGENT_ONLY.get(action)
-    return f"Only service-desk agents can {what}." if what and not actor.is_agent else None
-
-
 def require_agent(actor: Actor, action: str) -> None:
-    """Refuse an agents-only action to anyone else."""
-    refusal = agent_only_refusal(actor, action)
-    if refusal:
-        raise PermissionDenied(refusal)
+    """Refuse an agents-only action to anyone else (the wording is the action's own)."""
+    INCIDENT.require_permission(action, actor)
 
 
-def _require_reporter_or_agent(actor: Actor, incident: IncidentRecord, verb: str) -> None:
-    if not actor.is_agent and actor.name != incident.reporter:
-        raise PermissionDenied(f"Only the reporter of {incident.key} or an agent can {verb} it.")
-
-
-def _require_state(incident: IncidentRecord, allowed: tuple[str, ...], verb: str) -> None:
-    if incident.state not in allowed:
-        label = STATE_LABELS[incident.state].lower()
-        raise InvalidTransition(f"{incident.key} is {label}, so it cannot be {verb}.")
-
-
-def clean_text(text: str) -> str:
-    """Text without control characters (a NUL cannot even be stored in PostgreSQL)."""
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+def _require_state(incident: IncidentRecord, action: str) -> None:
+    INCIDENT.require_state(action, incident.state, incident.key)
 
 
 def clean_title(title: str) -> str:
@@ -451,12 +416,3 @@ def check_level(value: str, what: str) -> str:
     if level not in LEVELS:
         raise InvalidInput(f"{what.capitalize()} must be high, medium or low, not '{value[:40]}'.")
     return level
-
-
-def check_text(text: str, what: str) -> str:
-    """Free text without control characters, refused when longer than a chat message."""
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            f"{what} can be at most {MAX_TEXT} characters (this one has {len(text)})."
-        )
-    return clean_text(text).strip()

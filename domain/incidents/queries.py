@@ -5,18 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
-from domain import sla
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, NotFound, PermissionDenied
-from domain.incidents import OPEN_STATES, STATE_LABELS, get_incident, require_can_see
-from domain.records import IncidentRecord, TimelineEntry
+from domain.incidents import sla
+from domain.incidents.lifecycle import OPEN_STATES, STATE_LABELS, get_incident, require_can_see
+from domain.incidents.records import IncidentRecord, TimelineEntry
 
 LIST_LIMIT = 20
-_PRIORITY_ORDER = case(
-    {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}, value=IncidentRecord.priority, else_=9
-)
 
 
 @dataclass(frozen=True)
@@ -96,6 +93,8 @@ def list_incidents(
         else:
             title = " ".join(w for w in ("All", states_word, "incidents") if w)
     rows = list(
-        ctx.session.scalars(query.order_by(_PRIORITY_ORDER, IncidentRecord.id).limit(limit + 1))
+        ctx.session.scalars(
+            query.order_by(IncidentRecord.priority, IncidentRecord.id).limit(limit + 1)
+        )
     )
     return IncidentQueue(title, rows[:limit], len(rows))

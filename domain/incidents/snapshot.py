@@ -1,0 +1,30 @@
+"""The incident as templates see it: plain data, frozen at the moment of a notification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.incidents.records import IncidentRecord
+
+
+def incident_data(incident: IncidentRecord) -> dict[str, Any]:
+    """The incident's fields (the kernel adds the actions its state allows)."""
+    return {
+        "number": incident.id,
+        "key": incident.key,
+        "title": incident.title,
+        "description": incident.description,
+        "reporter": incident.reporter,
+        "service": incident.service,
+        "category": incident.category,
+        "impact": incident.impact,
+        "urgency": incident.urgency,
+        "priority": incident.priority,
+        "group": incident.assignment_group,
+        "assignee": incident.assignee,
+        "state": incident.state,
+        "hold_reason": incident.hold_reason,
+        "resolution": incident.resolution,
+        "breached": incident.breached,
+        "opened_at": incident.opened_at.isoformat(),
+    }
