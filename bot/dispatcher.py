@@ -132,9 +132,7 @@ class Dispatcher:
         with self.unit_of_work() as ctx:
             return resolve_actor(ctx, identity, self.role_mapping)
 
-    def refusal(
-        self, identity: PlatformIdentity, action: str, subject_type: str = "incident"
-    ) -> str | None:
+    def refusal(self, identity: PlatformIdentity, action: str, subject_type: str) -> str | None:
         """Why this person may not take an action at all, before a form is opened for it."""
         machine = SUBJECTS[subject_type].machine
         return machine.refusal(action, self.actor(identity))

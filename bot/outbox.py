@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 50
 MAX_BACKOFF = 300.0
+ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's room to exist
 ACTIVE = ("pending", "sending")
 
 
@@ -99,6 +100,7 @@ class OutboxDelivery:
         self.sender = sender
         self.batch_size = batch_size
         self.by_name = platform in BY_NAME
+        self.failed_at_claim = 0  # rows the last claim failed without an attempt
 
     def claim(self) -> list[OutboundMessage]:
         """Lease the oldest due row of each destination that has nothing older in flight."""
@@ -126,16 +128,28 @@ class OutboxDelivery:
             .with_for_update(skip_locked=True)
         )
         claimed: list[OutboundMessage] = []
+        self.failed_at_claim = 0
         with self.database.transaction() as session:
             for row in session.scalars(query):
                 if process_of(row.kind) is None:
                     # No process renders it: retrying cannot help, and it would hold the line.
                     row.status, row.last_error = "failed", f"unknown notification kind {row.kind}"
                     log.error("outbox %s: unknown notification kind %s; failed", row.id, row.kind)
+                    self.failed_at_claim += 1
                     continue
                 address = self._address(session, row)
+                if (
+                    address is None
+                    and row.destination_kind == "room"
+                    and now - row.created_at < ROOM_WAIT
+                ):
+                    # The room is being made (a channel created at run time): wait for it.
+                    row.last_error = "the subject's room does not exist yet"
+                    row.next_attempt_at = now + timedelta(seconds=5)
+                    continue
                 if address is None:
                     row.status, row.last_error = "failed", "no address on this platform"
+                    self.failed_at_claim += 1
                     continue
                 row.status, row.attempts = "sending", row.attempts + 1
                 row.next_attempt_at = now + LEASE
@@ -218,11 +232,12 @@ class OutboxDelivery:
                 row.next_attempt_at = now + timedelta(seconds=delay)
 
     async def deliver_once(self) -> int:
-        """Send every claimable row once; returns how many were attempted."""
+        """Send every claimable row once; returns how many rows it dealt with (attempted,
+        or failed for good without an attempt), so callers loop while there is work."""
         messages = await asyncio.to_thread(self.claim)
         if messages:
             await asyncio.gather(*(self._deliver(m) for m in messages))
-        return len(messages)
+        return len(messages) + self.failed_at_claim
 
     async def _deliver(self, message: OutboundMessage) -> None:
         try:

@@ -135,7 +135,7 @@ class Pipeline:
         return await self.run(self.dispatcher.execute, identity, text or "", delivery=key)
 
     async def refusal(
-        self, identify: Identify, action: str, budget: float, subject_type: str = "incident"
+        self, identify: Identify, subject_type: str, action: str, budget: float
     ) -> str | None:
         """Why the person may not take `action`, if the desk can say so within `budget` s.
 

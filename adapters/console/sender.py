@@ -22,9 +22,9 @@ class ConsoleSender:
 
     def _print(self, message: OutboundMessage) -> None:
         prefix = (
-            f"[#{message.address}]"
-            if message.destination_kind == "channel"
-            else f"[DM @{message.address}]"
+            f"[DM @{message.address}]"
+            if message.destination_kind == "dm"
+            else f"[#{message.address}]"  # a configured channel or the subject's room
         )
         text = message.text()
         self.out.write(f"{prefix} {text}\n")

@@ -145,7 +145,9 @@ class DiscordDesk:
 
     async def _form_for_note(self, interaction: discord.Interaction, action: str, key: str) -> None:
         """Open the note form, or refuse at once who may not submit it (nobody types in vain)."""
-        refusal = await self.pipeline.refusal(self.identify(interaction), action, CHECK_BUDGET)
+        refusal = await self.pipeline.refusal(
+            self.identify(interaction), "incident", action, CHECK_BUDGET
+        )
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return

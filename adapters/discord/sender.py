@@ -157,7 +157,7 @@ class DiscordSender:
         return await self._send(card_id, text, [], None, pings)
 
     async def _channel(self, message: OutboundMessage) -> int:
-        if message.destination_kind == "channel":
+        if message.destination_kind != "dm":  # a configured channel or the subject's room
             return int(message.address)
         if message.address not in self._dm_channels:
             channel = await self.client.http.start_private_message(int(message.address))

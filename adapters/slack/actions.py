@@ -127,9 +127,7 @@ async def open_reason_form(
     desk: SlackDesk, asker: Asker, subject_type: str, verb: str, key: str, trigger_id: str
 ) -> None:
     """Open an action's form, or refuse at once if the asker may not take the action."""
-    refusal = await desk.pipeline.refusal(
-        desk.identify(asker), verb, CHECK_BUDGET, subject_type=subject_type
-    )
+    refusal = await desk.pipeline.refusal(desk.identify(asker), subject_type, verb, CHECK_BUDGET)
     if refusal:
         await desk.replies.tell(asker, refusal)
         return

@@ -126,3 +126,51 @@ def test_concurrent_workers_never_claim_the_same_message(desk):
     claimed = [i for batch in claims for i in batch]
     assert sorted(claimed) == sorted(set(claimed))
     assert len(claimed) == 12
+
+
+def test_a_post_to_a_subject_s_room_waits_for_the_room_then_goes_there(desk):
+    from bot.message_refs import ROOM, remember
+    from domain.incidents import get_incident
+    from domain.notifications import notify_room
+
+    desk.say("alice", '/incident new "VPN down"')
+    desk.posts()
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        incident = get_incident(ctx, 1)
+        notify_room(ctx, ROOM, "incident_note", subject=incident, by="bob", note="bridge open")
+    terminal = io.StringIO()
+    outbox = delivery(desk, terminal)
+    asyncio.run(outbox.deliver_once())
+    [waiting] = [r for r in rows(desk) if r.destination_kind == "room"]
+    assert (waiting.status, waiting.last_error) == (
+        "pending",
+        "the subject's room does not exist yet",
+    )
+    # The room is made at run time (a war-room channel) and remembered as a reference.
+    remember(
+        desk.runtime.database,
+        desk.clock,
+        subject_type="incident",
+        subject_id=1,
+        platform="console",
+        role=ROOM,
+        ref="inc-1-vpn-down:",
+    )
+    desk.clock.advance(timedelta(seconds=5))
+    asyncio.run(outbox.deliver_once())
+    assert terminal.getvalue().startswith("[#inc-1-vpn-down] ")
+    assert "bridge open" in terminal.getvalue()
+
+
+def test_a_post_to_a_room_that_never_comes_fails_with_the_reason(desk):
+    from domain.incidents import get_incident
+    from domain.notifications import notify_room
+
+    desk.say("alice", '/incident new "VPN down"')
+    desk.posts()
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        notify_room(ctx, "room", "incident_note", subject=get_incident(ctx, 1), by="b", note="n")
+    desk.clock.advance(timedelta(minutes=11))
+    asyncio.run(delivery(desk, io.StringIO()).deliver_once())
+    [failed] = [r for r in rows(desk) if r.destination_kind == "room"]
+    assert (failed.status, failed.last_error) == ("failed", "no address on this platform")

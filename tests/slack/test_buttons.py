@@ -232,3 +232,32 @@ async def test_form_text_that_looks_like_an_option_is_taken_as_written(slack_des
         "--force-reconnect loops",
         "--verbose shows nothing",
     )
+
+
+async def test_a_press_delivered_twice_is_acted_on_once(slack_desk, slack):
+    ts = await _reported(slack_desk)
+    request = slack_desk.signer.block_action(
+        action_id="incident_claim",
+        value="INC-1",
+        user_id="U0CAROL",
+        user_name="carol",
+        channel_id=TRIAGE,
+        message_ts=ts,
+        response_url=slack.response_url("press-twice"),
+    )
+    await slack_desk.post(request)
+    await slack_desk.post(request)  # Slack's retry of the same delivery
+    await slack_desk.idle()
+    replies = [c for c in slack.calls("response_url") if c.path.endswith("/press-twice")]
+    assert [c.args["text"] for c in replies] == [
+        'You are now working on INC-1 "VPN drops every 10 min".'
+    ]
+    with slack_desk.runtime.database.transaction() as session:
+        from sqlalchemy import func, select
+
+        from domain.incidents import TimelineEntry
+
+        claims = session.scalar(
+            select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == "claimed")
+        )
+    assert claims == 1

@@ -141,3 +141,30 @@ async def test_incident_new_without_words_opens_the_form(slack_desk, slack):
     ]
     assert blocks["impact"]["element"]["initial_option"]["value"] == "medium"
     assert slack.responses(rid) == []  # the form is the answer
+
+
+async def test_the_same_slash_command_delivered_twice_opens_one_incident(slack_desk, slack):
+    """A client that timed out posts the same signed body again: same trigger_id."""
+    request = slack_desk.signer.slash_command(
+        command="/incident",
+        text='new "Printer on fire"',
+        user_id="U0ALICE",
+        user_name="alice",
+        channel_id="C0GENERAL",
+        response_url=slack.response_url("twice"),
+    )
+    first = await slack_desk.post(request)
+    second = await slack_desk.post(request)
+    assert (first.status_code, second.status_code) == (200, 200)
+    await slack_desk.idle()
+    assert slack_desk.incident_count() == 1
+    replies = [c for c in slack.calls("response_url") if c.path.endswith("/twice")]
+    assert [c.args["text"] for c in replies] == [
+        'Opened INC-1 [P3] "Printer on fire", queued for service-desk. I\'ll keep you posted here.'
+    ]
+
+
+async def test_two_slash_commands_with_the_same_words_open_two_incidents(slack_desk):
+    for _ in range(2):
+        await slack_desk.say("U0ALICE", '/incident new "Printer on fire"')
+    assert slack_desk.incident_count() == 2
