@@ -1,4 +1,4 @@
-"""A person's own view of the desk (Slack App Home, Discord /desk home), platform-neutral."""
+"""A person's own view of the desk (Slack's App Home), platform-neutral."""
 
 from __future__ import annotations
 
