@@ -20,7 +20,25 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # People's platform ids → platform_accounts.
+    # People's platform ids → platform_accounts. The ids wait in a staging table while
+    # people is rebuilt: on SQLite the rebuild drops the old table, and with foreign keys on
+    # (as deskbot's engine sets them) that deletes every platform_accounts row through its
+    # ON DELETE CASCADE, so platform_accounts is made only after the rebuild.
+    op.create_table('_people_platform_ids',
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False)
+    )
+    for platform, column in (('slack', 'slack_id'), ('discord', 'discord_id')):
+        op.execute(
+            f"INSERT INTO _people_platform_ids (person_id, platform, user_id) "
+            f"SELECT id, '{platform}', {column} FROM people WHERE {column} IS NOT NULL"
+        )
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_people_slack_id', type_='unique')
+        batch_op.drop_constraint('uq_people_discord_id', type_='unique')
+        batch_op.drop_column('slack_id')
+        batch_op.drop_column('discord_id')
     op.create_table('platform_accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -31,16 +49,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('person_id', 'platform', name=op.f('uq_platform_accounts_person_id_platform')),
     sa.UniqueConstraint('platform', 'user_id', name=op.f('uq_platform_accounts_platform_user_id'))
     )
-    for platform, column in (('slack', 'slack_id'), ('discord', 'discord_id')):
-        op.execute(
-            f"INSERT INTO platform_accounts (person_id, platform, user_id) "
-            f"SELECT id, '{platform}', {column} FROM people WHERE {column} IS NOT NULL"
-        )
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_people_slack_id', type_='unique')
-        batch_op.drop_constraint('uq_people_discord_id', type_='unique')
-        batch_op.drop_column('slack_id')
-        batch_op.drop_column('discord_id')
+    op.execute(
+        "INSERT INTO platform_accounts (person_id, platform, user_id) "
+        "SELECT person_id, platform, user_id FROM _people_platform_ids ORDER BY person_id, platform"
+    )
+    op.drop_table('_people_platform_ids')
 
     # Message references: cards (the sent incident_opened post) and Slack DM threads.
     op.create_table('message_refs',
