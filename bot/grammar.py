@@ -84,13 +84,14 @@ def parse(text: str) -> Invocation:
     return parse_argv(tokenize(text.strip()))
 
 
-def parse_argv(argv: list[str]) -> Invocation:
-    """Parse an already-split command; the first word names the command."""
+def parse_argv(argv: list[str], table: dict[str, Command] | None = None) -> Invocation:
+    """Parse an already-split command; the first word names the command (in `table`, by
+    default every command the desk has)."""
     if not argv:
         raise UsageError(
             'Type a command, for example /incident new "VPN drops every 10 minutes".', "/desk help"
         )
-    commands = _table()
+    commands = _table() if table is None else table
     name = argv[0].lstrip("/").lower()
     command = commands.get(name)
     if command is None:

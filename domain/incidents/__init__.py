@@ -6,6 +6,7 @@ its incidents appear in notifications, and the handlers of its timers.
 
 from domain import notifications, people, timers
 from domain.incidents import timer_handlers
+from domain.incidents.fields import parse_key
 from domain.incidents.lifecycle import (
     OPEN_STATES,
     STATE_LABELS,
@@ -18,7 +19,6 @@ from domain.incidents.lifecycle import (
     get_incident,
     hold_incident,
     open_incident,
-    parse_key,
     reopen_incident,
     require_agent,
     require_can_see,

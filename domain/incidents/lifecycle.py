@@ -8,28 +8,16 @@ from domain import timers
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from domain.incidents import sla
+from domain.incidents.fields import check_level, clean_title, find_service, parse_key
 from domain.incidents.records import IncidentRecord, TimelineEntry
 from domain.incidents.states import INCIDENT
 from domain.notifications import notify_channel, notify_person
 from domain.people import get_person
-from domain.policy import LEVELS, Service
-from domain.text import MAX_TEXT, check_text, clean_text
+from domain.text import check_text
 
 CARD = "card"  # the message reference of an incident's card
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
-MAX_TITLE = 200
-__all__ = ["MAX_TEXT", "check_text", "clean_text"]  # kept importable from here
-
-
-def parse_key(key: str) -> int:
-    """Turn 'INC-42', 'inc-42', '#42' or '42' into 42, or explain the expected form."""
-    text = key.strip().upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidInput(f"'{key[:40]}' is not an incident number; use the form INC-42.")
-    if len(text) > 9:  # beyond any real desk, and beyond PostgreSQL's integer column
-        raise NotFound(f"There is no incident INC-{text[:12]}.")
-    return int(text)
 
 
 def get_incident(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> IncidentRecord:
@@ -381,38 +369,3 @@ def require_agent(actor: Actor, action: str) -> None:
 
 def _require_state(incident: IncidentRecord, action: str) -> None:
     INCIDENT.require_state(action, incident.state, incident.key)
-
-
-def clean_title(title: str) -> str:
-    """A title on one line, not empty and not too long."""
-    title = " ".join(clean_text(title).split())
-    if not title:
-        raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(
-            f"A title can be at most {MAX_TITLE} characters (this one has {len(title)}); "
-            "put the details in --description."
-        )
-    return title
-
-
-def find_service(ctx: DeskContext, name: str, category: str | None = None) -> Service:
-    """The named service, checking that the category (if any) is one of its own."""
-    found = ctx.policy.services.get(name.lower())
-    if found is None:
-        known = ", ".join(sorted(ctx.policy.services)) or "none configured"
-        raise NotFound(f"There is no service '{name[:40]}'. Known services: {known}.")
-    if category is not None and found.categories and category not in found.categories:
-        raise InvalidInput(
-            f"'{category[:40]}' is not a category of {found.name}; "
-            f"choose one of: {', '.join(found.categories)}."
-        )
-    return found
-
-
-def check_level(value: str, what: str) -> str:
-    """An impact or urgency: high, medium or low."""
-    level = value.strip().lower()
-    if level not in LEVELS:
-        raise InvalidInput(f"{what.capitalize()} must be high, medium or low, not '{value[:40]}'.")
-    return level

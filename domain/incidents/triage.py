@@ -5,13 +5,10 @@ from __future__ import annotations
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition
 from domain.incidents import sla
+from domain.incidents.fields import check_level, clean_title, find_service
 from domain.incidents.lifecycle import (
     OPEN_STATES,
     announce_change,
-    check_level,
-    check_text,
-    clean_title,
-    find_service,
     get_incident,
     record_event,
     require_agent,
@@ -19,6 +16,7 @@ from domain.incidents.lifecycle import (
 )
 from domain.incidents.records import IncidentRecord
 from domain.notifications import notify_person
+from domain.text import check_text
 
 
 def update_incident(

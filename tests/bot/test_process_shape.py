@@ -42,7 +42,8 @@ def _strings(path: Path) -> set[str]:
     return {
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
         and id(node) not in docstrings
     }
 
@@ -89,8 +90,7 @@ def test_no_adapter_or_template_lists_states():
     quoted = re.compile(r"""["'](%s)["']""" % "|".join(sorted(states)))
     files = _python("adapters") + sorted((ROOT / "bot" / "templates").rglob("*.j2"))
     offenders = {
-        str(path.relative_to(ROOT)): sorted(set(quoted.findall(path.read_text())))
-        for path in files
+        str(path.relative_to(ROOT)): sorted(set(quoted.findall(path.read_text()))) for path in files
     }
     assert {p: s for p, s in offenders.items() if s} == {}
 
@@ -128,3 +128,25 @@ def test_every_action_of_a_state_machine_is_a_subcommand_of_its_process():
     for subject_type in subject_types():
         actions = {a.name for a in machine(subject_type).actions}
         assert actions <= set(COMMANDS[subject_type].subcommands), subject_type
+
+
+def test_a_process_module_can_add_a_subcommand_to_another_process_s_command():
+    from bot import grammar
+    from bot.commands.spec import Arg, CommandTable, Reply
+
+    table = CommandTable()
+    table.command("incident", "Report and work incidents")
+
+    @table.subcommand("incident", "link", "Link to a problem", Arg("id"), Arg("problem"))
+    def link(call):  # as bot/commands/problem.py would
+        return Reply("linked")
+
+    invocation = grammar.parse_argv(["incident", "link", "INC-7", "PRB-2"], table.commands)
+    assert (invocation.subcommand, invocation.args) == ("link", {"id": "INC-7", "problem": "PRB-2"})
+    assert table.handler(invocation) is link
+    try:
+        table.subcommand("problem", "new", "Open a problem")(link)
+    except ValueError as exc:
+        assert "/problem is not declared" in str(exc)
+    else:
+        raise AssertionError("a subcommand of an undeclared command was accepted")
