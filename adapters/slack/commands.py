@@ -22,8 +22,10 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
 
     @app.command(ANY_COMMAND)
     async def on_command(ack, command: dict[str, Any]) -> None:
-        # A slash command has no retry header: its trigger_id identifies the delivery.
-        delivery = desk.pipeline.received("command", f"command:{command.get('trigger_id', '')}")
+        # A slash command has no retry header: its trigger_id identifies the delivery (one
+        # without any is never mistaken for another).
+        trigger = command.get("trigger_id")
+        delivery = desk.pipeline.received("command", f"command:{trigger}" if trigger else None)
         await ack()
         asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
         desk.spawn(run_command(desk, command, asker, delivery), asker)
@@ -42,8 +44,6 @@ async def run_command(
         line = "desk help" if name == "desk" else f"desk help {name}"
     else:
         line = f"{name} {text}"
-    if not command.get("trigger_id"):
-        delivery = None  # nothing identifies it: never mistake two commands for one
     await desk.execute(asker, text=line, username=command.get("user_name"), delivery=delivery)
 
 
