@@ -87,7 +87,8 @@ def test_adapters_do_not_touch_stored_records():
 
 def test_no_adapter_or_template_lists_states():
     states = {s for t in subject_types() for s in machine(t).labels} - {"new"}
-    quoted = re.compile(r"""["'](%s)["']""" % "|".join(sorted(states)))
+    alternatives = "|".join(sorted(states))
+    quoted = re.compile(rf"""["']({alternatives})["']""")
     files = _python("adapters") + sorted((ROOT / "bot" / "templates").rglob("*.j2"))
     offenders = {
         str(path.relative_to(ROOT)): sorted(set(quoted.findall(path.read_text()))) for path in files
