@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from bot.identity import BY_NAME
 from bot.outbox import OutboxDelivery
 from domain import timers
-from domain.context import DeskContext
+from domain.context import DeskContext, PendingRows
 
 # Timers claimed and fired per transaction: large enough that thousands due at one instant
 # cost few round trips, small enough that a batch holds its rows only briefly.
@@ -58,8 +58,16 @@ class TimerWorker:
     def _run_batch(self) -> tuple[int, int]:
         """Claim one batch and fire it in one transaction: (fired, claimed)."""
         with self.database.transaction() as session:
+            # Timeline entries and outbox rows are held and inserted per table in one go:
+            # a burst of thousands of timers is mostly those rows.
+            pending = PendingRows()
             ctx = DeskContext(
-                session, self.policy, self.clock, self.platforms, by_name=self.by_name
+                session,
+                self.policy,
+                self.clock,
+                self.platforms,
+                by_name=self.by_name,
+                pending_rows=pending,
             )
             batch = timers.claim_due(ctx, self.batch_size)
             if not batch:
@@ -70,22 +78,29 @@ class TimerWorker:
             # own, so only the failing one is lost (and marked failed).
             try:
                 with session.begin_nested():
-                    done = sum(self._fire(ctx, t, subjects) for t in batch)
+                    fired = [t for t in batch if self._fire(ctx, t, subjects)]
+                    timers.mark_fired(ctx, fired)
+                    pending.write(session)
                     session.flush()
-                return done, len(batch)
+                return len(fired), len(batch)
             except OperationalError:
                 raise
             except Exception:
+                pending.discard()
                 log.info("timers: a handler failed; firing this batch one by one")
             done = 0
             for timer in batch:
                 try:
                     with session.begin_nested():
-                        done += self._fire(ctx, timer, subjects)
+                        if self._fire(ctx, timer, subjects):
+                            timers.mark_fired(ctx, [timer])
+                            done += 1
+                        pending.write(session)
                         session.flush()
                 except OperationalError:
                     raise
                 except Exception:
+                    pending.discard()
                     log.exception(
                         "timer %s (%s) failed; it is marked failed and will not fire again",
                         timer.id,
@@ -95,13 +110,13 @@ class TimerWorker:
             return done, len(batch)
 
     @staticmethod
-    def _fire(ctx: DeskContext, timer, subjects: dict) -> int:
+    def _fire(ctx: DeskContext, timer, subjects: dict) -> bool:
         subject = subjects.get((timer.subject_type, timer.subject_id))
         try:
             timers.fire(ctx, timer, subject)
         except timers.SubjectBusy:
-            return 0  # a command holds it: a later pass fires it
-        return 1
+            return False  # a command holds it: a later pass fires it
+        return True
 
 
 class Worker:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from domain.clock import Clock
@@ -31,6 +33,31 @@ class Actor:
 SYSTEM = Actor("deskbot", frozenset({"admin"}), "deskbot")
 
 
+class PendingRows:
+    """Append-only rows (outbox messages, timeline entries) held back to insert together.
+
+    A batch that writes thousands of them (timers falling due at one instant) inserts each
+    table's rows in one executemany instead of flushing thousands of ORM objects. Whoever
+    sets it on a context writes it before committing, or discards it with a rollback.
+    """
+
+    def __init__(self) -> None:
+        self._rows: defaultdict[Table, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, table: Table, values: dict[str, Any]) -> None:
+        self._rows[table].append(values)
+
+    def write(self, session: Session) -> None:
+        """Insert what is held, table by table, in the session's transaction."""
+        for table, rows in self._rows.items():
+            if rows:
+                session.execute(insert(table), rows)
+        self._rows.clear()
+
+    def discard(self) -> None:
+        self._rows.clear()
+
+
 @dataclass
 class DeskContext:
     """One unit of work: the caller commits or rolls back the session as a whole."""
@@ -45,3 +72,12 @@ class DeskContext:
     by_name: frozenset[str] = frozenset()
     # Look-ups worth doing once per unit of work (a person's platform accounts…).
     cache: dict[str, Any] = field(default_factory=dict)
+    # When set, append-only records are held here and inserted together (see PendingRows).
+    pending_rows: PendingRows | None = None
+
+    def record(self, model: Any, **values: Any) -> None:
+        """Store an append-only record nobody reads back in this unit of work."""
+        if self.pending_rows is None:
+            self.session.add(model(**values))
+        else:
+            self.pending_rows.add(model.__table__, values)

@@ -72,10 +72,58 @@ def process_of(kind: str) -> str | None:
 def snapshot(subject: Subject) -> dict[str, Any]:
     """The subject as templates see it: its fields and the actions its state allows now."""
     kind = SUBJECTS[subject.subject_type]
+    view = _state_view(kind, subject.state)
     data = kind.snapshot(subject)
-    data.update(kind.machine.describe(subject.state))
-    data["actions"] = kind.machine.as_data(kind.machine.available_actions(subject.state))
+    data.update(view.describe)
+    data["actions"] = [dict(action) for action in view.actions]  # the caller's to change
     return data
+
+
+@dataclass(frozen=True)
+class _StateView:
+    describe: dict[str, Any]
+    actions: tuple[dict[str, Any], ...]
+    allowed: frozenset[str]
+
+
+# How a state looks to templates depends on the state alone: worked out once per state,
+# not for every notification (thousands of them when timers fall due together).
+_STATE_VIEWS: dict[tuple[str, str], _StateView] = {}
+
+
+def _state_view(kind: SubjectType, state: str) -> _StateView:
+    key = (kind.name, state)
+    if key not in _STATE_VIEWS:
+        actions = kind.machine.available_actions(state)
+        _STATE_VIEWS[key] = _StateView(
+            describe=kind.machine.describe(state),
+            actions=tuple(kind.machine.as_data(actions)),
+            allowed=frozenset(a.name for a in actions),
+        )
+    return _STATE_VIEWS[key]
+
+
+def notify(
+    ctx: DeskContext,
+    kind: str,
+    *,
+    subject: Subject | None = None,
+    channel: str | None = None,
+    person: str | None = None,
+    creates_ref: str | None = None,
+    updates_ref: str | None = None,
+    **context: Any,
+) -> int:
+    """Queue one message to a logical channel and/or a person, its body built once.
+
+    `creates_ref` and `updates_ref` (a card the post creates or updates) apply to the
+    channel post only. Returns how many outbox rows were written.
+    """
+    destinations = [
+        *_channel_destinations(ctx, channel, (creates_ref, updates_ref)),
+        *_person_destinations(ctx, person),
+    ]
+    return _queue(ctx, destinations, kind, subject, context)
 
 
 def notify_channel(
@@ -89,12 +137,8 @@ def notify_channel(
     **context: Any,
 ) -> int:
     """Queue a post to a logical channel on every platform that has an address for it."""
-    if not channel or channel not in ctx.policy.channels:
-        return 0
-    addresses = ctx.policy.channels[channel].addresses
-    platforms = [p for p in ctx.platforms if p in ctx.by_name or p in addresses]
-    refs = (creates_ref, updates_ref)
-    return _queue(ctx, platforms, "channel", channel, kind, subject, refs, context)
+    destinations = _channel_destinations(ctx, channel, (creates_ref, updates_ref))
+    return _queue(ctx, destinations, kind, subject, context)
 
 
 def notify_person(
@@ -106,13 +150,7 @@ def notify_person(
     **context: Any,
 ) -> int:
     """Queue a direct message to a person on every platform where we can reach them."""
-    if not person:
-        return 0
-    platforms = [p for p in ctx.platforms if p in ctx.by_name]
-    if len(platforms) < len(ctx.platforms):  # only chat accounts cost a query
-        held = _accounts(ctx, person)
-        platforms += [p for p in ctx.platforms if p not in ctx.by_name and p in held]
-    return _queue(ctx, platforms, "dm", person, kind, subject, (None, None), context)
+    return _queue(ctx, _person_destinations(ctx, person), kind, subject, context)
 
 
 def notify_room(ctx: DeskContext, room: str, kind: str, *, subject: Subject, **context: Any) -> int:
@@ -121,8 +159,40 @@ def notify_room(ctx: DeskContext, room: str, kind: str, *, subject: Subject, **c
     The address is found at delivery through the subject's message reference `room`, so
     the room may be created after the notification is written.
     """
-    platforms = list(ctx.platforms)
-    return _queue(ctx, platforms, "room", room, kind, subject, (None, None), context)
+    destinations = [_Destination(p, "room", room) for p in ctx.platforms]
+    return _queue(ctx, destinations, kind, subject, context)
+
+
+@dataclass(frozen=True)
+class _Destination:
+    platform: str
+    kind: str  # channel, dm or room
+    name: str
+    creates_ref: str | None = None
+    updates_ref: str | None = None
+
+
+def _channel_destinations(
+    ctx: DeskContext, channel: str | None, refs: tuple[str | None, str | None]
+) -> list[_Destination]:
+    if not channel or channel not in ctx.policy.channels:
+        return []
+    addresses = ctx.policy.channels[channel].addresses
+    return [
+        _Destination(p, "channel", channel, *refs)
+        for p in ctx.platforms
+        if p in ctx.by_name or p in addresses
+    ]
+
+
+def _person_destinations(ctx: DeskContext, person: str | None) -> list[_Destination]:
+    if not person:
+        return []
+    platforms = [p for p in ctx.platforms if p in ctx.by_name]
+    if len(platforms) < len(ctx.platforms):  # only chat accounts cost a query
+        held = _accounts(ctx, person)
+        platforms += [p for p in ctx.platforms if p not in ctx.by_name and p in held]
+    return [_Destination(p, "dm", person) for p in platforms]
 
 
 def _accounts(ctx: DeskContext, person: str) -> frozenset[str]:
@@ -138,39 +208,40 @@ def _accounts(ctx: DeskContext, person: str) -> frozenset[str]:
     return cache[person]
 
 
-def _queue(ctx, platforms, destination_kind, destination, kind, subject, refs, context) -> int:
+def _queue(
+    ctx: DeskContext,
+    destinations: list[_Destination],
+    kind: str,
+    subject: Subject | None,
+    context: dict[str, Any],
+) -> int:
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}: register it with its process")
-    if not platforms:
+    if not destinations:
         return 0
     now = ctx.clock.now()
     subject_type = subject_id = None
     if subject is not None:
         subject_type, subject_id = subject.subject_type, str(subject.id)
-        machine = SUBJECTS[subject_type].machine
-        allowed = {a.name for a in machine.available_actions(subject.state)}
+        allowed = _state_view(SUBJECTS[subject_type], subject.state).allowed
         offers = [{"name": o.action, "label": o.label} for o in OFFERS[kind] if o.action in allowed]
         context = {subject_type: snapshot(subject), "offers": offers, **context}
     body = json.dumps(context, default=str)
-    creates_ref, updates_ref = refs
-    ctx.session.add_all(
-        [
-            OutboxMessage(
-                created_at=now,
-                platform=platform,
-                kind=kind,
-                destination_kind=destination_kind,
-                destination=destination,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                creates_ref=creates_ref,
-                updates_ref=updates_ref,
-                context=body,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-            )
-            for platform in platforms
-        ]
-    )
-    return len(platforms)
+    for destination in destinations:
+        ctx.record(
+            OutboxMessage,
+            created_at=now,
+            platform=destination.platform,
+            kind=kind,
+            destination_kind=destination.kind,
+            destination=destination.name,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            creates_ref=destination.creates_ref,
+            updates_ref=destination.updates_ref,
+            context=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+    return len(destinations)

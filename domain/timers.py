@@ -129,10 +129,11 @@ class SubjectBusy(Exception):
 
 
 def fire(ctx: DeskContext, timer: Timer, subject: Any) -> None:
-    """Mark the timer fired and run its handler, in the caller's transaction.
+    """Run the timer's handler, in the caller's transaction; then the caller marks it fired.
 
     A timer whose subject could not be loaded (locked by a command) raises SubjectBusy and
-    stays pending; a kind nobody handles any more is marked failed.
+    stays pending; a kind nobody handles any more is marked failed. The caller marks the
+    timers that fired with `mark_fired`, one statement for a whole batch.
     """
     handler = HANDLERS.get(timer.kind)
     if handler is None:
@@ -143,5 +144,16 @@ def fire(ctx: DeskContext, timer: Timer, subject: Any) -> None:
     if subject is GONE:
         timer.state = "failed"
         raise LookupError(f"{timer.subject_type} {timer.subject_id} no longer exists")
-    timer.state, timer.fired_at = "fired", ctx.clock.now()
     handler(ctx, timer, subject)
+
+
+def mark_fired(ctx: DeskContext, fired: Sequence[Timer]) -> None:
+    """Record that these timers fired now (over a cancellation their own handler made)."""
+    if not fired:
+        return
+    table = Timer.__table__
+    ctx.session.execute(
+        update(table)
+        .where(table.c.id.in_([t.id for t in fired]))
+        .values(state="fired", fired_at=ctx.clock.now())
+    )

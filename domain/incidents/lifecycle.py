@@ -343,10 +343,11 @@ def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
 def record_event(
     ctx: DeskContext, incident: IncidentRecord, actor: Actor, kind: str, text: str
 ) -> None:
+    """Add an entry to the incident's timeline and mark it updated."""
     now = ctx.clock.now()
     incident.updated_at = now
-    ctx.session.add(
-        TimelineEntry(incident_id=incident.id, at=now, actor=actor.name, kind=kind, text=text)
+    ctx.record(
+        TimelineEntry, incident_id=incident.id, at=now, actor=actor.name, kind=kind, text=text
     )
 
 

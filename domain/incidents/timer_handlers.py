@@ -7,7 +7,7 @@ from domain.context import SYSTEM, DeskContext
 from domain.incidents import sla
 from domain.incidents.lifecycle import OPEN_STATES, announce_change, auto_close, record_event
 from domain.incidents.records import IncidentRecord
-from domain.notifications import notify_channel, notify_person
+from domain.notifications import notify, notify_channel
 from domain.records import Timer
 
 _CLOCK_WORDS = {"respond": "time to respond", "resolve": "time to resolve"}
@@ -46,8 +46,9 @@ def _warn(ctx: DeskContext, incident, clock_name: str) -> None:
     words = _CLOCK_WORDS[clock_name]
     record_event(ctx, incident, SYSTEM, "sla_warning", f"SLA warning: {words} is running out")
     channel = ctx.policy.team_channel(incident.assignment_group) or ctx.policy.triage_channel
-    notify_channel(ctx, channel, "sla_warning", subject=incident, clock=words)
-    notify_person(ctx, incident.assignee, "sla_warning", subject=incident, clock=words)
+    notify(
+        ctx, "sla_warning", subject=incident, channel=channel, person=incident.assignee, clock=words
+    )
 
 
 def _breach(ctx: DeskContext, incident, clock_name: str) -> None:
@@ -65,16 +66,15 @@ def _breach(ctx: DeskContext, incident, clock_name: str) -> None:
         f"SLA breached: {words}; escalated to {lead or 'the escalation channel'}",
     )
     announce_change(ctx, incident, f"SLA breached ({words})")
-    notify_channel(
+    notify(
         ctx,
-        ctx.policy.escalation_channel,
         "sla_breached",
         subject=incident,
+        channel=ctx.policy.escalation_channel,
+        person=lead,
         clock=words,
         lead=lead,
     )
-    if lead:
-        notify_person(ctx, lead, "sla_breached", subject=incident, clock=words, lead=lead)
     if incident.assignee is None:
         # Nobody owns it: put it back in front of the whole desk.
         notify_channel(

@@ -86,10 +86,13 @@ def test_random_lives_of_incidents_follow_the_state_machine(desk):
                 self.state = next_state(action, self.state, self.assignee)
             elif allowed:
                 # Allowed by state and role, refused by a finer rule of the use case: only
-                # these exist (claiming what you already work on, assigning to the holder).
+                # these exist (claiming what you already work on, assigning to the holder,
+                # an update that changes nothing).
                 assert reply.text in (
                     f"You are already working on {self.key}.",
                     f"{self.key} is already assigned to bob.",
+                    "Nothing to change: give --title, --service, --category, --impact or "
+                    f"--urgency for {self.key}.",
                 ), reply.text
             else:
                 assert not reply.ok, (action, who, self.state, reply.text)

@@ -75,6 +75,14 @@ def test_resolved_incidents_close_themselves_after_the_auto_close_period(desk):
     posts = desk.advance(days=1, minutes=1)
     assert "State: Closed" in desk.say("erin", "/incident show INC-1")
     assert '[DM @alice] INC-1 "VPN down for sales" was closed by @deskbot.' in posts
+    with desk.runtime.database.transaction() as session:
+        states = dict(
+            session.execute(select(Timer.kind, Timer.state).where(Timer.subject_id == "1")).all()
+        )
+    # Closing cancels the incident's pending timers, the firing one among them: it still
+    # ends as fired, and nothing is left to fire again.
+    assert states["auto_close"] == "fired"
+    assert "pending" not in states.values()
 
 
 def test_timers_survive_a_restart(database_url, example_config):
