@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.slack import gate
 from adapters.slack.app import build_app
 from adapters.slack.asker import Asker, Replies
 from adapters.slack.desk import SlackDesk
@@ -94,7 +95,11 @@ class SlackAdapter:
         await self.home.publish(asker.user_id, notice=text)
 
     async def _events(self, request: Request) -> Response:
-        return await self._handler.handle(request)
+        try:
+            body = await gate.admit(request, self.settings.slack_signing_secret or "")
+        except gate.Refused as refused:
+            return gate.refusal_response(request, refused)
+        return await self._handler.handle(gate.with_body(request, body))
 
     def routes(self) -> list[BaseRoute]:
         """POST /slack/events for commands, interactivity and events (needs the signing secret)."""
