@@ -200,6 +200,8 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         command, set()
     )
     tasks += [asyncio.create_task(a.run(stop)) for a in adapters if a.platform in live]
+    # Every process with an adapter takes over interactions a dead process acknowledged.
+    tasks += [asyncio.create_task(a.pipeline.keep_recovering(stop)) for a in adapters]
     if command == "run" and not adapters:
         from adapters.console import ConsoleSession  # wiring
 

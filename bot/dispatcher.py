@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot import grammar
 from bot.commands import TABLE, Call, Reply
@@ -87,22 +87,30 @@ class Dispatcher:
         handler = TABLE.handler(invocation)
         try:
             with self.unit_of_work() as ctx:
+                event = None
                 if delivery is not None:
-                    ctx.session.add(
-                        InboundEvent(
-                            source=identity.platform,
-                            event_id=delivery[:128],
-                            received_at=self.clock.now(),
-                        )
+                    event = InboundEvent(
+                        source=identity.platform,
+                        event_id=delivery[:128],
+                        received_at=self.clock.now(),
                     )
+                    ctx.session.add(event)
                     ctx.session.flush()
                 actor = resolve_actor(ctx, identity, self.role_mapping)
                 reply = handler(Call(ctx, actor, identity, invocation))
+                if event is not None:
+                    event.reply = reply.text  # for a replay after a crash: see _earlier
         except DeskError as exc:
             return Reply(exc.message, ok=False)
         except IntegrityError:
-            if delivery is not None and self._seen(identity.platform, delivery):
-                return Reply(DUPLICATE, duplicate=True)
+            if delivery is not None and (earlier := self._earlier(identity.platform, delivery)):
+                return earlier
+            return self._failed(invocation)
+        except OperationalError:
+            if delivery is not None:
+                # A stored delivery is done again once the database is back: the pipeline
+                # keeps it, instead of telling the person it failed.
+                raise
             return self._failed(invocation)
         except Exception:
             return self._failed(invocation)
@@ -110,9 +118,13 @@ class Dispatcher:
             self.after_commit()
         return reply
 
-    def _seen(self, source: str, delivery: str) -> bool:
+    def _earlier(self, source: str, delivery: str) -> Reply | None:
+        """The answer a delivery already got, if it was acted on (a duplicate or a replay)."""
         with self.database.transaction() as session:
-            return session.get(InboundEvent, (source, delivery[:128])) is not None
+            event = session.get(InboundEvent, (source, delivery[:128]))
+            if event is None:
+                return None
+            return Reply(event.reply or DUPLICATE, duplicate=True)
 
     def _failed(self, invocation: grammar.Invocation) -> Reply:
         error_id = uuid.uuid4().hex[:8]

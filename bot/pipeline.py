@@ -3,31 +3,43 @@
 An adapter translates a platform's slash command, button, form or DM into a call here and
 shows what comes back; everything in between is the same on every platform:
 
-1. **record** the delivery (`DeliveryLog.received`: today in memory; the seam where a
-   durable record will be written before the acknowledgement);
-2. the adapter **acknowledges** (Slack's `ack()`, Discord's defer) and `spawn`s the work,
+1. **store** the interaction (`accept`: one insert into `inbound_work`, keyed by the
+   platform's delivery identity) *before* acknowledging it, so an acknowledged
+   interaction survives a crash and a delivery that arrives twice is kept once;
+2. the adapter **acknowledges** (Slack's `ack()`, Discord's defer) and `start`s the work,
    so the platform's 3-second deadline never waits on desk work;
 3. **resolve** the person (the adapter's `identify`, which may say the platform cannot
    tell right now);
 4. **act once** per delivery identity: the dispatcher stores the identity in the
-   command's own transaction, so a delivery that arrives twice changes nothing twice;
+   command's own transaction, with its reply, so work done again after a crash changes
+   nothing twice and still answers;
 5. run desk work on a **bounded** thread pool (`run`);
 6. answer a typed error with its sentence, and an unexpected one with an error id that
    is both logged and shown (`guard`).
+
+Work a dead process left behind is taken over by `recover` (every process with the
+adapter runs `keep_recovering`); see bot/inbound_work.py for the rows' life.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
+from bot import inbound_work
 from bot.commands import Reply
 from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery, forget_delivery
+from bot.inbound_work import Work
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +49,12 @@ T = TypeVar("T")
 # fight the event loop for the GIL, and the loop must keep acknowledging platforms within
 # 3 s under a burst; SQLite serialises writes anyway. Network waits are not limited by this.
 DESK_THREADS = 2
+# Storing an interaction before its acknowledgement has threads of its own: an
+# acknowledgement never waits behind desk work.
+RECEIPT_THREADS = 2
+# How often a process looks for work a dead process left, and purges finished rows.
+RECOVER_EVERY = 5.0
+PURGE_EVERY = timedelta(hours=1)
 
 Identify = Callable[[], Awaitable[PlatformIdentity]]
 Tell = Callable[[str], Awaitable[None]]
@@ -51,33 +69,16 @@ class Unidentified(Exception):
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One inbound interaction as its platform identifies it.
+class Job:
+    """What an adapter does with one kind of stored interaction.
 
-    `key` is the delivery identity acted on once: a Slack slash command by its trigger id,
-    a button by action, message and press time, a Discord interaction by its id. None for
-    deliveries that have no identity (a typed console line).
+    `run(work)` does it (live, or taken over from a dead process: `work.replay`), and
+    `teller(work)` says how to tell the person about an unexpected failure (or None).
+    Both work from the stored payload alone: a replay has no platform request object.
     """
 
-    platform: str
-    kind: str  # "command", "button", "form", "message"
-    key: str | None = None
-
-
-class DeliveryLog(Protocol):
-    """Where inbound deliveries are recorded before they are acknowledged."""
-
-    def received(self, delivery: Delivery) -> None: ...
-
-
-class InMemoryLog:
-    """Records nothing durable: a crash after the acknowledgement loses the delivery.
-
-    The reliability work replaces this with a table written before the acknowledgement.
-    """
-
-    def received(self, delivery: Delivery) -> None:
-        log.debug("%s %s received", delivery.platform, delivery.kind)
+    run: Callable[[Work], Awaitable[Any]]
+    teller: Callable[[Work], Tell | None] = lambda work: None
 
 
 def apology(error_id: str) -> str:
@@ -88,26 +89,150 @@ def apology(error_id: str) -> str:
 class Pipeline:
     """Runs interactions from one chat platform through the dispatcher."""
 
-    def __init__(
-        self,
-        dispatcher,
-        *,
-        platform: str,
-        threads: int = DESK_THREADS,
-        deliveries: DeliveryLog | None = None,
-    ) -> None:
+    def __init__(self, dispatcher, *, platform: str, threads: int = DESK_THREADS) -> None:
         self.dispatcher = dispatcher
         self.platform = platform
         self.threads = threads
-        self.deliveries = deliveries or InMemoryLog()
+        self.owner = inbound_work.process_owner()
+        self.jobs: dict[str, Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._receipts = ThreadPoolExecutor(RECEIPT_THREADS, thread_name_prefix="receipts")
+        self._running: set[int] = set()  # ids of stored work this process is doing now
+        self._closed = False
 
-    def received(self, kind: str, key: str | None = None) -> Delivery:
-        """Record a delivery (step 1); call before acknowledging it."""
-        delivery = Delivery(self.platform, kind, key)
-        self.deliveries.received(delivery)
-        return delivery
+    def job(self, name: str, run: Callable[[Work], Awaitable[Any]], teller=None) -> None:
+        """Register what to do with stored interactions of kind `name`."""
+        self.jobs[name] = Job(run, teller or (lambda work: None))
+
+    async def _receipt(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._receipts, lambda: function(*args, **kwargs))
+
+    async def accept(
+        self,
+        job: str,
+        delivery: str | None,
+        payload: dict[str, Any],
+        *,
+        reply_token: str | None = None,
+    ) -> Work | None:
+        """Store an interaction (step 1); call before acknowledging it.
+
+        Returns None when this delivery was stored before (the platform sent it twice):
+        acknowledge it and do nothing. `delivery` None gets an identity of its own.
+        """
+        if job not in self.jobs:
+            raise LookupError(f"no job {job!r} registered on {self.platform}")
+        return await self._receipt(
+            inbound_work.accept,
+            self.dispatcher.database,
+            self.dispatcher.clock,
+            platform=self.platform,
+            delivery=delivery or f"anonymous:{uuid.uuid4().hex}",
+            job=job,
+            payload=payload,
+            reply_token=reply_token,
+            owner=self.owner,
+        )
+
+    def start(self, work: Work) -> asyncio.Task[Any]:
+        """Do stored work after the acknowledgement (step 2 onwards)."""
+        return self.spawn(self._perform(work), what=work.job, tell=self._teller(work))
+
+    async def perform(self, work: Work) -> None:
+        """Do stored work now, in the caller's task (for adapters that answer inline)."""
+        await self._perform(work)
+
+    def _teller(self, work: Work) -> Tell | None:
+        job = self.jobs.get(work.job)
+        return job.teller(work) if job is not None else None
+
+    async def _perform(self, work: Work) -> None:
+        database, clock = self.dispatcher.database, self.dispatcher.clock
+        if not work.replay and not await self._receipt(
+            inbound_work.take, database, clock, work.id, self.owner
+        ):
+            return  # its lease ran out while it waited here, and another process took it
+        job = self.jobs.get(work.job)
+        if job is None:
+            log.error("%s: stored work %s has unknown job %r", self.platform, work.id, work.job)
+            await self._receipt(inbound_work.finish, database, clock, work.id, self.owner, "failed")
+            return
+        self._running.add(work.id)
+        state = "failed"
+        try:
+            await job.run(work)
+            state = "done"
+        except OperationalError:
+            # The database went away mid-work: leave the row pending; when its lease runs
+            # out it is done again (act-once keeps that from changing anything twice), and
+            # the person hears the answer then.
+            log.warning(
+                "%s: database unavailable during %s; it will be retried", self.platform, work.job
+            )
+            state = "pending"
+        finally:
+            self._running.discard(work.id)
+            if state != "pending":
+                await self._receipt(
+                    inbound_work.finish, database, clock, work.id, self.owner, state
+                )
+
+    async def forget(self, work: Work) -> None:
+        """Drop stored work that did nothing, so the same delivery is taken if it comes again."""
+        database, clock = self.dispatcher.database, self.dispatcher.clock
+        await self._receipt(inbound_work.forget, database, clock, work.id)
+
+    async def recover(self, limit: int = 20) -> int:
+        """Take over work whose lease ran out (its process died); returns how many."""
+        database, clock = self.dispatcher.database, self.dispatcher.clock
+        taken, given_up = await self._receipt(
+            inbound_work.claim_abandoned,
+            database,
+            clock,
+            platform=self.platform,
+            owner=self.owner,
+            limit=limit,
+        )
+        for work in given_up:
+            log.error(
+                "%s: gave up on %s %s after %d attempts",
+                self.platform,
+                work.job,
+                work.delivery,
+                work.attempts - 1,
+            )
+        for work in taken:
+            log.info(
+                "%s: taking over %s %s (attempt %d)",
+                self.platform,
+                work.job,
+                work.delivery,
+                work.attempts,
+            )
+            self.start(work)
+        return len(taken)
+
+    async def keep_recovering(self, stop: asyncio.Event, every: float = RECOVER_EVERY) -> None:
+        """Until `stop`: renew this process's leases, take over abandoned work, purge."""
+        database, clock = self.dispatcher.database, self.dispatcher.clock
+        purged_at = None
+        while not stop.is_set():
+            try:
+                await self._receipt(
+                    inbound_work.renew, database, clock, sorted(self._running), self.owner
+                )
+                while await self.recover() and not stop.is_set():
+                    pass
+                if purged_at is None or clock.now() - purged_at >= PURGE_EVERY:
+                    await self._receipt(inbound_work.purge, database, clock)
+                    purged_at = clock.now()
+            except Exception:  # the database may be down: try again next round
+                log.warning("%s: looking for abandoned work failed", self.platform, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+        await self.drain()
 
     async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run desk work (dispatcher, database) in a thread, at most `threads` at a time."""
@@ -122,14 +247,14 @@ class Pipeline:
         *,
         argv: list[str] | None = None,
         text: str | None = None,
-        delivery: Delivery | None = None,
+        delivery: str | None = None,
     ) -> Reply:
         """Resolve the person and run a command once per delivery (steps 3–5)."""
         try:
             identity = await identify()
         except Unidentified as exc:
-            return Reply(exc.message, ok=False)
-        key = delivery.key if delivery is not None else None
+            return Reply(exc.message, ok=False, retry=True)
+        key = delivery
         if argv is not None:
             return await self.run(self.dispatcher.execute_argv, identity, argv, delivery=key)
         return await self.run(self.dispatcher.execute, identity, text or "", delivery=key)
@@ -216,16 +341,36 @@ class Pipeline:
         return len(self._tasks)
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Let started work finish (up to `timeout` seconds), then cancel what is left."""
-        tasks = [t for t in self._tasks if not t.done()]
-        if not tasks:
+        """Let started work finish (up to `timeout` seconds); hand back what is left.
+
+        Work still running then is cancelled and its rows released at once, so another
+        process takes it over without waiting for the lease; nothing waits when nothing
+        runs.
+        """
+        if self._closed:
             return
-        _, left = await asyncio.wait(tasks, timeout=timeout)
+        self._closed = True
+        tasks = [t for t in self._tasks if not t.done()]
+        left: set[asyncio.Task[Any]] = set()
+        if tasks:
+            _, left = await asyncio.wait(tasks, timeout=timeout)
+        unfinished = sorted(self._running)
         for task in left:
             task.cancel()
         if left:
             log.warning(
-                "%s: %d request(s) were still running at shutdown and were cancelled",
+                "%s: %d request(s) still running at shutdown; handed to another process",
                 self.platform,
                 len(left),
             )
+        try:
+            if unfinished:
+                await self._receipt(
+                    inbound_work.hand_back,
+                    self.dispatcher.database,
+                    self.dispatcher.clock,
+                    unfinished,
+                    self.owner,
+                )
+        finally:
+            self._receipts.shutdown(wait=False)

@@ -173,3 +173,37 @@ class InboundEvent(Base):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What the command answered, so a replay after a crash can still tell the person.
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class InboundWork(Base):
+    """An acknowledged interaction, stored before its acknowledgement until it is done.
+
+    A replica that dies after acknowledging leaves its rows pending; when their lease runs
+    out another process takes them over. The platform's delivery identity is unique, so
+    the same delivery twice is stored (and acted on) once. `reply_token` (a Slack
+    response_url, a Discord interaction token) is cleared once the work is done.
+    """
+
+    __tablename__ = "inbound_work"
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery"),
+        Index(None, "state", "lease_until", "id"),
+        Index(None, "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    delivery: Mapped[str] = mapped_column(String(160))
+    job: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # JSON; never a reply token or secret
+    reply_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(
+        String(16)
+    )  # pending, done, failed, forgotten (did nothing; may come again)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    owner: Mapped[str] = mapped_column(String(80))
+    lease_until: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -44,9 +44,15 @@ class DiscordAdapter:
         )
         self._login_lock = asyncio.Lock()
         self._logged_in = False
+        self.desk.attach(self.client, self.login)
         self._sender = DiscordSender(
             client=self.client, database=runtime.database, login=self.login
         )
+
+    @property
+    def pipeline(self):
+        """The shared interaction pipeline (for taking over abandoned work)."""
+        return self.desk.pipeline
 
     def routes(self) -> list[BaseRoute]:
         """Discord talks to us over the gateway: no HTTP routes."""

@@ -10,17 +10,22 @@ and its thread are what the channel sees.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import discord
+from discord.http import Route
 
 from adapters.discord.commands import to_argv
 from adapters.discord.intake import Intake
 from adapters.discord.modals import NewIncidentForm, NoteForm
-from adapters.discord.people import identity_of
+from adapters.discord.people import identity_from, identity_of, user_data
 from adapters.discord.render import chunks, escape_mentions
 from bot.actions import action as action_of
 from bot.commands import Reply, Subcommand
+from bot.identity import PlatformIdentity
+from bot.inbound_work import Work
 from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,9 @@ NO_PINGS = discord.AllowedMentions.none()
 # Who may submit a form is checked before it opens (the domain's wording); how long the
 # check may take before the form opens anyway: the first response is due within 3 seconds.
 CHECK_BUDGET = 1.5
+# Discord accepts answers through an interaction's token for 15 minutes; after that, a
+# replay answers by DM.
+TOKEN_LIFE = timedelta(minutes=14)
 
 
 class DiscordDesk:
@@ -38,6 +46,17 @@ class DiscordDesk:
         self.runtime = runtime
         self.pipeline = Pipeline(runtime.dispatcher, platform="discord")
         self.intake = Intake(self)
+        self.client: discord.Client | None = None
+        self.login: Callable[[], Awaitable[None]] | None = None
+        # Interactions being answered by this process, by stored work id: the live path
+        # answers through them; work taken over from a dead process answers over REST.
+        self._live: dict[int, discord.Interaction] = {}
+        self.pipeline.job("argv", self._argv_job, self._teller)
+        self.pipeline.job("dm_command", self._dm_command_job, self._teller)
+
+    def attach(self, client: discord.Client, login: Callable[[], Awaitable[None]]) -> None:
+        """The client (and how to log it in for REST) that answers stored work."""
+        self.client, self.login = client, login
 
     async def run_command(
         self,
@@ -93,9 +112,18 @@ class DiscordDesk:
         except Exception:
             log.exception("handling a Discord DM failed")
 
-    async def run_argv(self, interaction: discord.Interaction, argv: list[str]) -> Reply | None:
-        """Defer, run the command through the pipeline, and answer with its reply."""
-        delivery = self.pipeline.received("interaction", f"interaction:{interaction.id}")
+    async def run_argv(self, interaction: discord.Interaction, argv: list[str]) -> None:
+        """Store, defer, run the command through the pipeline, and answer with its reply."""
+        payload = {
+            "argv": argv,
+            "user": user_data(interaction.user),
+            "application_id": str(interaction.application_id),
+        }
+        work = await self.pipeline.accept(
+            "argv", f"interaction:{interaction.id}", payload, reply_token=interaction.token
+        )
+        if work is None:
+            return  # Discord delivered this interaction twice: the first is being answered
         if not interaction.response.is_done():
             try:
                 await interaction.response.defer(ephemeral=True, thinking=True)
@@ -103,13 +131,102 @@ class DiscordDesk:
                 # Too late (or already answered): Discord told the person it failed, so doing
                 # the work now would surprise them; they can simply try again.
                 log.warning("could not acknowledge a Discord interaction in time: %s", exc)
-                return None
-        reply = await self.pipeline.command(
-            self.identify(interaction), argv=argv, delivery=delivery
-        )
-        if not reply.duplicate:
-            await self.answer(interaction, reply.text, edit_original=True)
+                await self.pipeline.forget(work)
+                return
+        self._live[work.id] = interaction
+        try:
+            await self.pipeline.perform(work)
+        finally:
+            self._live.pop(work.id, None)
+
+    async def _argv_job(self, work: Work) -> None:
+        reply = await self._command(work, argv=list(work.payload["argv"]))
+        if reply is not None:
+            await self.answer_work(work, reply.text)
+
+    async def _dm_command_job(self, work: Work) -> None:
+        reply = await self._command(work, text=str(work.payload["text"]))
+        if reply is not None:
+            await self._send_to_channel(str(work.payload["channel_id"]), reply.text)
+
+    async def _command(self, work: Work, **command: Any) -> Reply | None:
+        """Run stored work's command once; None when there is nothing (new) to say."""
+        identity = identity_from(work.payload["user"])
+
+        async def identify() -> PlatformIdentity:
+            return identity
+
+        reply = await self.pipeline.command(identify, delivery=work.delivery, **command)
+        if reply.duplicate and not work.replay:
+            return None
         return reply
+
+    def _teller(self, work: Work):
+        async def tell(text: str) -> None:
+            if work.job == "dm_command":
+                await self._send_to_channel(str(work.payload["channel_id"]), text)
+            else:
+                await self.answer_work(work, text)
+
+        return tell
+
+    async def answer_work(self, work: Work, text: str) -> None:
+        """Answer stored work: through its interaction when live, else its token, else a DM."""
+        interaction = self._live.get(work.id)
+        if interaction is not None:
+            await self.answer(interaction, text, edit_original=True)
+            return
+        fresh = self.runtime.clock.now() - work.received_at < TOKEN_LIFE
+        if fresh and work.reply_token:
+            try:
+                await self._edit_original(work, text)
+                return
+            except discord.HTTPException as exc:  # never deferred (the crash came first)
+                log.info("answering taken-over work by its token failed (%s); sending a DM", exc)
+        await self._send_dm(str(work.payload["user"]["id"]), text)
+
+    async def _rest(self) -> discord.Client:
+        if self.client is None or self.login is None:
+            raise RuntimeError("the Discord desk has no client attached")
+        await self.login()
+        return self.client
+
+    async def _edit_original(self, work: Work, text: str) -> None:
+        client = await self._rest()
+        parts = chunks(escape_mentions(text))
+        app_id, token = work.payload["application_id"], work.reply_token
+        no_pings = {"parse": []}
+        await client.http.request(
+            Route(
+                "PATCH",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                webhook_id=app_id,
+                webhook_token=token,
+            ),
+            json={"content": parts[0], "allowed_mentions": no_pings},
+        )
+        for part in parts[1:]:
+            await client.http.request(
+                Route(
+                    "POST",
+                    "/webhooks/{webhook_id}/{webhook_token}",
+                    webhook_id=app_id,
+                    webhook_token=token,
+                ),
+                json={"content": part, "flags": 64, "allowed_mentions": no_pings},
+            )
+
+    async def _send_dm(self, user_id: str, text: str) -> None:
+        client = await self._rest()
+        channel = await client.create_dm(discord.Object(id=int(user_id)))
+        for part in chunks(escape_mentions(text)):
+            await channel.send(part, allowed_mentions=NO_PINGS)
+
+    async def _send_to_channel(self, channel_id: str, text: str) -> None:
+        client = await self._rest()
+        channel = client.get_partial_messageable(int(channel_id))
+        for part in chunks(escape_mentions(text)):
+            await channel.send(part, allowed_mentions=NO_PINGS)
 
     @staticmethod
     def identify(interaction: discord.Interaction):

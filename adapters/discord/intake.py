@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord.modals import NewIncidentForm
-from adapters.discord.people import identity_of
-from adapters.discord.render import chunks, escape_mentions
+from adapters.discord.people import user_data
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.commands import COMMANDS
@@ -27,6 +26,7 @@ from bot.intake import title_and_details
 
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
+
 
 OFFER = "Shall I open an incident for this? You'll get updates right here."
 OPENING = "Opening an incident…"
@@ -51,17 +51,15 @@ class Intake:
         word = text.split()[0].lstrip("/").lower()
         if text.startswith("/") and word in COMMANDS:
             # Typed rather than picked from the slash-command menu: same grammar, same reply.
+            payload = {
+                "text": text,
+                "user": user_data(message.author),
+                "channel_id": str(message.channel.id),
+            }
             pipeline = self.desk.pipeline
-            delivery = pipeline.received("message", f"message:{message.id}")
-
-            async def identify():
-                return identity_of(message.author)
-
-            reply = await pipeline.command(identify, text=text, delivery=delivery)
-            if reply.duplicate:
-                return
-            for part in chunks(escape_mentions(reply.text)):
-                await message.channel.send(part, allowed_mentions=NO_PINGS)
+            work = await pipeline.accept("dm_command", f"message:{message.id}", payload)
+            if work is not None:  # None: a message seen before (a resumed gateway session)
+                await pipeline.perform(work)
             return
         quote = discord.Embed(description=text[:4000]).set_footer(text="Your message")
         await message.channel.send(

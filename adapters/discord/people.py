@@ -70,3 +70,23 @@ class Mentioner:
             users=[discord.Object(id=int(i)) for i in sorted(self.mentioned)],
             replied_user=False,
         )
+
+
+def user_data(user: discord.User | discord.Member) -> dict[str, Any]:
+    """Who acted, as stored with their interaction: enough to rebuild their identity."""
+    identity = identity_of(user)
+    return {
+        "id": identity.user_id,
+        "display_name": identity.display_name,
+        "roles": list(identity.platform_roles),
+    }
+
+
+def identity_from(data: dict[str, Any]) -> PlatformIdentity:
+    """The identity `user_data` stored."""
+    return PlatformIdentity(
+        platform="discord",
+        user_id=str(data["id"]),
+        display_name=data.get("display_name"),
+        platform_roles=tuple(str(r) for r in data.get("roles") or ()),
+    )

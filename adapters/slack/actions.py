@@ -25,6 +25,7 @@ from adapters.slack.modals import (
 )
 from bot import grammar
 from bot.actions import button_pattern, parse_button_id
+from bot.inbound_work import Work
 
 # Who may submit a form is checked before opening it, so nobody fills one in vain. How
 # long that check may take: Slack's trigger_id opens a form for 3 seconds after the click,
@@ -46,21 +47,40 @@ def asker_of(body: dict[str, Any]) -> Asker:
 def register(app: AsyncApp, desk: SlackDesk) -> None:
     """Listen for the incident buttons and the submissions of their modals."""
 
+    async def press_job(asker: Asker, work: Work) -> None:
+        subject_type, found = parse_button_id(work.payload["action_id"])
+        argv = grammar.build_argv(subject_type, found.name, [str(work.payload.get("value"))])
+        await desk.execute(asker, argv=argv, work=work)
+
+    async def form_job(asker: Asker, work: Work) -> None:
+        await desk.execute(asker, argv=list(work.payload["argv"]), work=work)
+
+    desk.job("press", press_job)
+    desk.job("form", form_job)
+
     @app.action(button_pattern())
     async def on_button(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        delivery = desk.pipeline.received("button", press_key(body, action))
-        await ack()
-        asker = asker_of(body)
         subject_type, found = parse_button_id(action["action_id"])
-        value = action.get("value", "")
+        value = str(action.get("value", ""))
         if found.needs_text:
-            work = open_reason_form(
-                desk, asker, subject_type, found.name, value, body["trigger_id"]
+            # Only opens a form: nothing to keep (a form's trigger lasts 3 s; what the
+            # person submits in it is stored when they submit).
+            await ack()
+            asker = asker_of(body)
+            form = open_reason_form(
+                desk, asker, subject_type, found.name, value, body.get("trigger_id")
             )
-        else:
-            argv = grammar.build_argv(subject_type, found.name, [value])
-            work = desk.execute(asker, argv=argv, delivery=delivery)
-        desk.spawn(work, asker)
+            desk.spawn(form, asker)
+            return
+        work = await desk.accept(
+            "press",
+            press_key(body, action),
+            asker_of(body),
+            action_id=action["action_id"],
+            value=value,
+        )
+        await ack()
+        desk.start(work)
 
     @app.action(NEW_INCIDENT_BUTTON)
     async def on_new_button(ack, body: dict[str, Any]) -> None:
@@ -86,11 +106,12 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
         if errors:  # shown under the fields; the modal stays open
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         asker = Asker.from_metadata(metadata(view).get("asker") or {}, body["user"]["id"])
         flags = {f: values.get(f) for f in ("service", "impact", "urgency", "description")}
         argv = grammar.build_argv("incident", "new", [values["title"]], flags)
-        desk.spawn(_once(desk, f"view:{view['id']}", asker, argv), asker)
+        work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
+        await ack()
+        desk.start(work)
 
     @app.view(REASON)
     async def on_reason(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -106,10 +127,11 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
         if problem:
             await ack(response_action="errors", errors={"reason": problem})
             return
-        await ack()
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
         argv = grammar.build_argv(subject_type, verb, [key, reason or ""])
-        desk.spawn(_once(desk, f"view:{view['id']}", asker, argv), asker)
+        work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
+        await ack()
+        desk.start(work)
 
 
 def press_key(body: dict[str, Any], action: dict[str, Any]) -> str:
@@ -124,7 +146,7 @@ def press_key(body: dict[str, Any], action: dict[str, Any]) -> str:
 
 
 async def open_reason_form(
-    desk: SlackDesk, asker: Asker, subject_type: str, verb: str, key: str, trigger_id: str
+    desk: SlackDesk, asker: Asker, subject_type: str, verb: str, key: str, trigger_id: str | None
 ) -> None:
     """Open an action's form, or refuse at once if the asker may not take the action."""
     refusal = await desk.pipeline.refusal(desk.identify(asker), subject_type, verb, CHECK_BUDGET)
@@ -138,15 +160,3 @@ async def open_reason_form(
         reason_modal(subject_type, verb, key, asker),
         typed=form.typed.format(key=key),
     )
-
-
-async def _once(desk: SlackDesk, key: str, asker: Asker, argv: list[str]) -> None:
-    """Run a submitted form's command once, even if it arrives twice (a double click)."""
-
-    async def run(keep) -> None:
-        reply = await desk.execute(asker, argv=argv, tell=False)
-        if reply.ok:
-            keep()
-        await desk.replies.tell(asker, reply.text)
-
-    await desk.once(key, run)

@@ -11,40 +11,55 @@ from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
 from adapters.slack.modals import new_incident_modal
 from adapters.slack.mrkdwn import command_text
-from bot.pipeline import Delivery
+from bot.inbound_work import Work
 
 # Any command the app is installed with: the grammar decides what it means.
 ANY_COMMAND = re.compile(r"^/[\w-]+$")
 
 
 def register(app: AsyncApp, desk: SlackDesk) -> None:
-    """Listen for slash commands: acknowledge at once, then run the command."""
+    """Listen for slash commands: store, acknowledge, then run the command."""
+
+    async def command_job(asker: Asker, work: Work) -> None:
+        await run_command(desk, work.payload["command"], asker, work)
+
+    desk.job("command", command_job)
 
     @app.command(ANY_COMMAND)
     async def on_command(ack, command: dict[str, Any]) -> None:
         # A slash command has no retry header: its trigger_id identifies the delivery (one
         # without any is never mistaken for another).
         trigger = command.get("trigger_id")
-        delivery = desk.pipeline.received("command", f"command:{trigger}" if trigger else None)
-        await ack()
         asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
-        desk.spawn(run_command(desk, command, asker, delivery), asker)
+        if opens_form(command):  # nothing to keep: what is submitted in the form is
+            await ack()
+            desk.spawn(open_new_incident_form(desk, asker, trigger), asker)
+            return
+        kept = {k: command.get(k) for k in ("command", "text", "user_name")}
+        work = await desk.accept(
+            "command", f"command:{trigger}" if trigger else None, asker, command=kept
+        )
+        await ack()
+        desk.start(work)
+
+
+def opens_form(command: dict[str, Any]) -> bool:
+    """`/incident new` alone opens the new-incident form instead of running."""
+    name = str(command.get("command", "")).lstrip("/").lower()
+    return name == "incident" and command_text(command.get("text") or "").strip().lower() == "new"
 
 
 async def run_command(
-    desk: SlackDesk, command: dict[str, Any], asker: Asker, delivery: Delivery | None = None
+    desk: SlackDesk, command: dict[str, Any], asker: Asker, work: Work | None = None
 ) -> None:
     """Run one slash command and show the asker its reply (ephemeral unless public)."""
     name = command["command"].lstrip("/").lower()
     text = command_text(command.get("text") or "").strip()
-    if name == "incident" and text.lower() == "new":
-        await open_new_incident_form(desk, asker, command.get("trigger_id"))
-        return
     if not text:  # a bare command asks what it can do
         line = "desk help" if name == "desk" else f"desk help {name}"
     else:
         line = f"{name} {text}"
-    await desk.execute(asker, text=line, username=command.get("user_name"), delivery=delivery)
+    await desk.execute(asker, text=line, username=command.get("user_name"), work=work)
 
 
 async def open_new_incident_form(desk: SlackDesk, asker: Asker, trigger_id: str | None) -> None:

@@ -147,7 +147,54 @@ def _json(text: str, what: str) -> dict[str, Any]:
         raise Refused(400, f"the {what} is not JSON") from None
     if not isinstance(data, dict):
         raise Refused(400, f"the {what} is not a JSON object")
+    _check_types(data, what)
     return data
+
+
+# The envelope fields Bolt reads to route a request, and the types Slack sends them as;
+# anything else there would fail inside Bolt (a 500) instead of here (a 400).
+IDS = {
+    "enterprise_id",
+    "team_id",
+    "user_id",
+    "channel_id",
+    "api_app_id",
+    "context_team_id",
+    "context_enterprise_id",
+    "id",
+    "type",
+    "callback_id",
+    "trigger_id",
+    "response_url",
+}
+FLAGS = {"is_enterprise_install", "is_ext_shared_channel"}
+OBJECT_OR_ID = {"team", "user", "enterprise", "channel"}
+OBJECTS = {"event", "message", "previous_message", "view", "container", "state"}
+
+
+def _check_types(data: dict[str, Any], where: str, depth: int = 0) -> None:
+    if depth > 4:
+        return
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in IDS and not isinstance(value, str):
+            raise Refused(400, f"{where}: {key} is not a string")
+        if key in FLAGS and not isinstance(value, bool | str):
+            raise Refused(400, f"{where}: {key} is not a flag")
+        if key in OBJECT_OR_ID and not isinstance(value, dict | str):
+            raise Refused(400, f"{where}: {key} is neither an object nor an id")
+        if key in OBJECTS and not isinstance(value, dict):
+            raise Refused(400, f"{where}: {key} is not an object")
+        if key == "authorizations" and not (
+            isinstance(value, list) and all(isinstance(a, dict) for a in value)
+        ):
+            raise Refused(400, f"{where}: authorizations is not a list of objects")
+        if isinstance(value, dict) and (key in OBJECTS or key in OBJECT_OR_ID):
+            _check_types(value, f"{where}.{key}", depth + 1)
+        if key == "authorizations":
+            for item in value:
+                _check_types(item, f"{where}.authorizations", depth + 1)
 
 
 def _check_form(text: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.asker import Asker
 from adapters.slack.mrkdwn import escape
 from adapters.slack.people import SlackPeople
 from bot.actions import button_id
@@ -137,7 +138,13 @@ class HomeTab:
 def register(app, desk, home: HomeTab) -> None:
     """Publish the Home tab whenever someone opens it."""
 
+    async def home_job(asker, work) -> None:
+        await home.publish(asker.user_id)
+
+    desk.job("home", home_job)
+
     @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any]) -> None:
+    async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home" and event.get("user"):
-            desk.spawn(home.publish(event["user"]))
+            asker = Asker(event["user"], home=True)
+            desk.start(await desk.accept("home", body.get("event_id"), asker))

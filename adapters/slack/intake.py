@@ -12,11 +12,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack.actions import press_key
 from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
 from adapters.slack.mrkdwn import escape, plain
 from adapters.slack.threads import incident_of_dm_thread, remember_dm_thread
 from bot import grammar
+from bot.inbound_work import Work
 from bot.intake import title_and_details
 
 OPEN = "intake_open"
@@ -66,43 +68,74 @@ def offer_blocks(text: str, root_ts: str) -> list[dict[str, Any]]:
 def register(app: AsyncApp, desk: SlackDesk) -> None:
     """Listen for DMs to the bot and for presses on the offer's buttons."""
 
+    async def dm_job(asker: Asker, work: Work) -> None:
+        await handle_dm(desk, work.payload["event"], work)
+
+    async def open_job(asker: Asker, work: Work) -> None:
+        value, offer_ts = str(work.payload.get("value") or "{}"), work.payload.get("offer_ts")
+        await open_from_offer(desk, asker, value, offer_ts)
+
+    async def dismiss_job(asker: Asker, work: Work) -> None:
+        text = "OK, I won't open anything. Message me any time something breaks."
+        channel, ts = asker.channel_id, work.payload.get("offer_ts")
+        await desk.client.chat_update(channel=channel, ts=ts, text=text, blocks=[_section(text)])
+
+    desk.job("dm", dm_job)
+    desk.job("intake_open", open_job)
+    desk.job("intake_dismiss", dismiss_job)
+
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        desk.spawn(handle_dm(desk, event, body.get("event_id")), Asker(event.get("user", "")))
+        if not _is_dm(event):
+            return
+        # Events are acknowledged when this returns: stored first. Slack's retries of an
+        # event carry its event_id, so a retry is stored (and handled) once.
+        key = body.get("event_id") or f"dm:{event['channel']}:{event['ts']}"
+        desk.start(await desk.accept("dm", key, Asker(event["user"]), event=event))
 
     @app.action(OPEN)
     async def on_open(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
         asker = Asker(body["user"]["id"], _channel(body), body.get("response_url"))
-        desk.spawn(
-            open_from_offer(desk, asker, action.get("value", "{}"), _message_ts(body)), asker
+        work = await desk.accept(
+            "intake_open",
+            press_key(body, action),
+            asker,
+            value=action.get("value", "{}"),
+            offer_ts=_message_ts(body),
         )
+        await ack()
+        desk.start(work)
 
     @app.action(DISMISS)
-    async def on_dismiss(ack, body: dict[str, Any]) -> None:
-        await ack()
+    async def on_dismiss(ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         channel, ts = _channel(body), _message_ts(body)
+        work = None
         if channel and ts:
-            text = "OK, I won't open anything. Message me any time something breaks."
-            desk.spawn(
-                desk.client.chat_update(channel=channel, ts=ts, text=text, blocks=[_section(text)])
-            )
+            asker = Asker(body["user"]["id"], channel)
+            work = await desk.accept("intake_dismiss", press_key(body, action), asker, offer_ts=ts)
+        await ack()
+        desk.start(work)
 
 
-async def handle_dm(desk: SlackDesk, event: dict[str, Any], event_id: str | None) -> None:
-    """A message in the bot's DM: a note on the thread's incident, or an offer to open one."""
+def _is_dm(event: dict[str, Any]) -> bool:
+    """A person's own words in the bot's DM (not a bot, an edit, a deletion or a join)."""
     if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
-        return
-    if event.get("subtype") not in (None, "file_share"):  # edits, deletions, joins…
+        return False
+    if event.get("subtype") not in (None, "file_share"):
+        return False
+    return bool(event.get("channel") and event.get("ts"))
+
+
+async def handle_dm(desk: SlackDesk, event: dict[str, Any], work: Work | None = None) -> None:
+    """A message in the bot's DM: a note on the thread's incident, or an offer to open one."""
+    if not _is_dm(event):
         return
     text = plain(event.get("text") or "").strip()
     if not text:
         return
-    if event_id and not await desk.first_time(event_id):
-        return  # Slack redelivered an event we already acted on
     channel, thread_ts = event["channel"], event.get("thread_ts")
     asker = Asker(event["user"])
-    if thread_ts and await _note_on_thread(desk, asker, channel, thread_ts, text):
+    if thread_ts and await _note_on_thread(desk, asker, channel, thread_ts, text, work):
         return
     root = thread_ts or event["ts"]
     await desk.client.chat_postMessage(
@@ -114,7 +147,7 @@ async def handle_dm(desk: SlackDesk, event: dict[str, Any], event_id: str | None
 
 
 async def _note_on_thread(
-    desk: SlackDesk, asker: Asker, channel: str, thread_ts: str, text: str
+    desk: SlackDesk, asker: Asker, channel: str, thread_ts: str, text: str, work: Work | None
 ) -> bool:
     identity = await desk.identity(asker)
     if identity is None:
@@ -128,9 +161,8 @@ async def _note_on_thread(
     )
     if incident is None:
         return False
-    reply = await desk.execute(
-        asker, argv=grammar.build_argv("incident", "note", [f"INC-{incident}", text]), tell=False
-    )
+    argv = grammar.build_argv("incident", "note", [f"INC-{incident}", text])
+    reply = await desk.execute(asker, argv=argv, tell=False, work=work)
     await desk.client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, text=escape(reply.text)
     )

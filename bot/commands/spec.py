@@ -70,6 +70,9 @@ class Reply:
     subject_type: str | None = None  # what was acted on ("incident"…), if anything
     subject: dict | None = None  # its snapshot, for adapters that show cards
     duplicate: bool = False  # a delivery already acted on: the first one was answered
+    # Nothing was done and the same delivery may come again (the platform could not say
+    # who asked): it is not remembered as handled.
+    retry: bool = False
 
     @property
     def incident(self) -> dict | None:

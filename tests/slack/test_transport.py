@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from adapters.slack import SlackAdapter
 from adapters.slack.adapter import SLACK_API_URL, web_client
 from bot.config import load_config_text
@@ -51,6 +53,10 @@ async def test_url_verification_is_answered_after_the_signature_is_checked(slack
 
 
 async def test_a_command_is_acknowledged_before_its_work_runs(slack_desk, slack):
+    if slack_desk.runtime.database.is_sqlite:
+        # The acknowledgement waits for its own insert into inbound_work, and on SQLite any
+        # insert waits for whoever holds the one write lock (docs/reliability.md).
+        pytest.skip("on SQLite, holding the write lock holds the acknowledgement too")
     with database_held(slack_desk.runtime.database):
         rid = await slack_desk.command("U0ALICE", '/incident new "Printer on fire"')
         # Acknowledged (command() checks the 200) while the work still waits for the database.
