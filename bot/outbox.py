@@ -1,8 +1,15 @@
 """Delivering outbox rows to chat platforms: claimed once, retried with backoff, in order.
 
 A use case writes its notifications as outbox rows in its own transaction; this module
-sends them afterwards. A row is leased ("sending") before the network call so two workers
-never send it twice, and a destination's rows go out strictly in the order they were written.
+sends them afterwards. Each destination (a channel, a person's DM, a subject's room) is a
+lane: its rows go out strictly in the order they were written, one lane's run at a time.
+
+A claim costs the same with ten rows waiting or a hundred thousand: it walks the lanes that
+have active rows through a partial index on active rows only (one index probe per lane),
+and reads the first few rows of each. Rows are leased ("sending") for a short `LEASE`
+before the network call, and the lease is renewed while a send is in flight, so a worker
+that dies holds its lane for seconds, not a minute, and two workers never send a row twice
+while both live.
 """
 
 from __future__ import annotations
@@ -15,8 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select, text, tuple_, update
 
 from bot.identity import BY_NAME
 from bot.message_refs import find_ref, store_ref
@@ -24,11 +30,14 @@ from bot.templates import RenderError, render
 from domain.clock import Clock
 from domain.notifications import process_of
 from domain.policy import DeskPolicy
-from domain.records import OutboxMessage, PersonRecord, PlatformAccount
+from domain.records import OUTBOX_ACTIVE, OutboxMessage, PersonRecord, PlatformAccount
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=10)
+RENEW_EVERY = 3.0  # seconds between lease renewals of rows being sent
+RUN = 20  # rows of one lane claimed (and sent in order) at once
+MAX_LANES = 200  # lanes looked at per claim
 MAX_ATTEMPTS = 50
 MAX_BACKOFF = 300.0
 ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's room to exist
@@ -91,85 +100,136 @@ class OutboxDelivery:
         clock: Clock,
         platform: str,
         sender: Sender,
-        batch_size: int = 20,
+        run_size: int = RUN,
     ) -> None:
         self.database = database
         self.policy = policy
         self.clock = clock
         self.platform = platform
         self.sender = sender
-        self.batch_size = batch_size
+        # A terminal shows every destination in one stream: one row per lane and claim keeps
+        # that stream in the order things happened.
+        self.run_size = run_size
         self.by_name = platform in BY_NAME
         self.failed_at_claim = 0  # rows the last claim failed without an attempt
+        self._last_lane: tuple[str, str] | None = None
+        self._in_flight: set[int] = set()
 
     def claim(self) -> list[OutboundMessage]:
-        """Lease the oldest due row of each destination that has nothing older in flight."""
+        """Lease the due head rows of each lane with nothing in flight, a run per lane.
+
+        A lane's run is its oldest active rows, in order, up to the first that is not due
+        (a row backing off holds the rows behind it). A lane whose head another worker holds
+        is skipped, so its order cannot be broken.
+        """
         now = self.clock.now()
-        older = aliased(OutboxMessage)
-        blocked = exists().where(
-            and_(
-                older.platform == OutboxMessage.platform,
-                older.destination_kind == OutboxMessage.destination_kind,
-                older.destination == OutboxMessage.destination,
-                older.status.in_(ACTIVE),
-                older.id < OutboxMessage.id,
-            )
-        )
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.platform == self.platform,
-                OutboxMessage.status.in_(ACTIVE),
-                OutboxMessage.next_attempt_at <= now,
-                ~blocked,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
         claimed: list[OutboundMessage] = []
         self.failed_at_claim = 0
         with self.database.transaction() as session:
-            for row in session.scalars(query):
-                if process_of(row.kind) is None:
-                    # No process renders it: retrying cannot help, and it would hold the line.
-                    row.status, row.last_error = "failed", f"unknown notification kind {row.kind}"
-                    log.error("outbox %s: unknown notification kind %s; failed", row.id, row.kind)
-                    self.failed_at_claim += 1
-                    continue
-                address = self._address(session, row)
-                if (
-                    address is None
-                    and row.destination_kind == "room"
-                    and now - row.created_at < ROOM_WAIT
-                ):
-                    # The room is being made (a channel created at run time): wait for it.
-                    row.last_error = "the subject's room does not exist yet"
-                    row.next_attempt_at = now + timedelta(seconds=5)
-                    continue
-                if address is None:
-                    row.status, row.last_error = "failed", "no address on this platform"
-                    self.failed_at_claim += 1
-                    continue
-                row.status, row.attempts = "sending", row.attempts + 1
-                row.next_attempt_at = now + LEASE
-                claimed.append(
-                    OutboundMessage(
-                        id=row.id,
-                        platform=row.platform,
-                        kind=row.kind,
-                        destination_kind=row.destination_kind,
-                        destination=row.destination,
-                        address=address,
-                        subject_type=row.subject_type,
-                        subject_id=row.subject_id,
-                        context=json.loads(row.context),
-                        attempts=row.attempts,
-                        creates_ref=row.creates_ref,
-                        updates_ref=row.updates_ref,
-                    )
-                )
+            for lane in self._lanes(session):
+                claimed += self._claim_run(session, lane, now)
+        return sorted(claimed, key=lambda message: message.id)
+
+    def _lanes(self, session) -> list[tuple[str, str]]:
+        """The destinations with active rows: one probe of the active-rows index each."""
+        lanes: list[tuple[str, str]] = []
+        lane = tuple_(OutboxMessage.destination_kind, OutboxMessage.destination)
+        after: tuple[str, str] | None = None
+        while len(lanes) < MAX_LANES:
+            query = (
+                select(OutboxMessage.destination_kind, OutboxMessage.destination)
+                .where(OutboxMessage.platform == self.platform, text(OUTBOX_ACTIVE))
+                .order_by(OutboxMessage.destination_kind, OutboxMessage.destination)
+                .limit(1)
+            )
+            if after is not None:
+                query = query.where(lane > tuple_(*after))
+            found = session.execute(query).first()
+            if found is None:
+                break
+            after = (found[0], found[1])
+            lanes.append(after)
+        # Start where the last claim stopped, so MAX_LANES never starves the lanes after it.
+        if len(lanes) == MAX_LANES and self._last_lane in lanes:
+            cut = lanes.index(self._last_lane) + 1
+            lanes = lanes[cut:] + lanes[:cut]
+        if lanes:
+            self._last_lane = lanes[-1]
+        return lanes
+
+    def _claim_run(self, session, lane: tuple[str, str], now) -> list[OutboundMessage]:
+        in_lane = (
+            OutboxMessage.platform == self.platform,
+            OutboxMessage.destination_kind == lane[0],
+            OutboxMessage.destination == lane[1],
+            text(OUTBOX_ACTIVE),
+        )
+        heads = list(
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(*in_lane)
+                .order_by(OutboxMessage.id)
+                .limit(self.run_size)
+            )
+        )
+        if not heads:
+            return []
+        locked = {
+            row.id: row
+            for row in session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(heads))
+                .with_for_update(skip_locked=True)
+            )
+        }
+        claimed: list[OutboundMessage] = []
+        for row_id in heads:
+            row = locked.get(row_id)
+            if row is None or row.status not in ACTIVE:
+                break  # another worker holds it (or just sent it): the rest wait behind it
+            if row.next_attempt_at > now:
+                break  # backing off, or in flight on a live lease: the lane waits
+            message = self._lease(session, row, now)
+            if message is None:
+                continue  # failed for good without an attempt: the next row may go
+            if message is _WAIT:
+                break
+            claimed.append(message)
         return claimed
+
+    def _lease(self, session, row: OutboxMessage, now):
+        if process_of(row.kind) is None:
+            # No process renders it: retrying cannot help, and it would hold the line.
+            row.status, row.last_error = "failed", f"unknown notification kind {row.kind}"
+            log.error("outbox %s: unknown notification kind %s; failed", row.id, row.kind)
+            self.failed_at_claim += 1
+            return None
+        address = self._address(session, row)
+        if address is None and row.destination_kind == "room" and now - row.created_at < ROOM_WAIT:
+            # The room is being made (a channel created at run time): wait for it.
+            row.last_error = "the subject's room does not exist yet"
+            row.next_attempt_at = now + timedelta(seconds=5)
+            return _WAIT
+        if address is None:
+            row.status, row.last_error = "failed", "no address on this platform"
+            self.failed_at_claim += 1
+            return None
+        row.status, row.attempts = "sending", row.attempts + 1
+        row.next_attempt_at = now + LEASE
+        return OutboundMessage(
+            id=row.id,
+            platform=row.platform,
+            kind=row.kind,
+            destination_kind=row.destination_kind,
+            destination=row.destination,
+            address=address,
+            subject_type=row.subject_type,
+            subject_id=row.subject_id,
+            context=json.loads(row.context),
+            attempts=row.attempts,
+            creates_ref=row.creates_ref,
+            updates_ref=row.updates_ref,
+        )
 
     def _address(self, session, row: OutboxMessage) -> str | None:
         if row.destination_kind == "room":
@@ -232,22 +292,93 @@ class OutboxDelivery:
                 row.next_attempt_at = now + timedelta(seconds=delay)
 
     async def deliver_once(self) -> int:
-        """Send every claimable row once; returns how many rows it dealt with (attempted,
-        or failed for good without an attempt), so callers loop while there is work."""
+        """Send every claimable row once, each lane's run in order; returns how many rows it
+        dealt with (attempted, or failed for good without an attempt), so callers loop while
+        there is work."""
         messages = await asyncio.to_thread(self.claim)
-        if messages:
-            await asyncio.gather(*(self._deliver(m) for m in messages))
-        return len(messages) + self.failed_at_claim
+        runs: dict[tuple[str, str], list[OutboundMessage]] = {}
+        for message in messages:
+            runs.setdefault((message.destination_kind, message.destination), []).append(message)
+        self._in_flight.update(m.id for m in messages)
+        renewing = asyncio.ensure_future(self._renew_leases()) if messages else None
+        try:
+            attempted = await asyncio.gather(*(self._deliver_run(run) for run in runs.values()))
+        finally:
+            if renewing is not None:
+                renewing.cancel()
+            self._in_flight.difference_update(m.id for m in messages)
+        return sum(attempted) + self.failed_at_claim
 
-    async def _deliver(self, message: OutboundMessage) -> None:
+    async def _deliver_run(self, run: list[OutboundMessage]) -> int:
+        """Send one lane's run in order; after a failure, the rest go back to wait behind it."""
+        for done, message in enumerate(run, start=1):
+            if not await self._deliver(message):
+                await asyncio.to_thread(self.release, run[done:])
+                return done
+        return len(run)
+
+    async def _deliver(self, message: OutboundMessage) -> bool:
+        """Send one message and record the outcome; False if it was not sent."""
         try:
             ref = await self.sender.send(message)
         except Exception as exc:  # every failure is recorded; unknown ones are retried
             if not isinstance(exc, RetryLater | PermanentFailure | RenderError):
                 log.warning("outbox %s to %s: %s", message.id, self.platform, _describe(exc))
             await asyncio.to_thread(self.record, message, error=exc)
-            return
+            return isinstance(exc, PermanentFailure | RenderError)  # failed for good: go on
         await asyncio.to_thread(self.record, message, ref=ref)
+        return True
+
+    async def close(self) -> None:
+        """Let the sender close what it holds open (HTTP sessions), if it holds any."""
+        close = getattr(self.sender, "close", None)
+        if close is not None:
+            await close()
+
+    def release(self, messages: list[OutboundMessage]) -> None:
+        """Give back leased rows that were not attempted (they wait behind a failed one)."""
+        if not messages:
+            return
+        with self.database.transaction() as session:
+            for message in messages:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == message.id,
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.attempts == message.attempts,
+                    )
+                    .values(
+                        status="pending",
+                        attempts=message.attempts - 1,
+                        next_attempt_at=self.clock.now(),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def _renew_leases(self) -> None:
+        """While sends are in flight, keep their rows leased to this worker."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            ids = sorted(self._in_flight)
+            if ids:
+                try:
+                    await asyncio.to_thread(self.renew, ids)
+                except Exception:  # the database may be down; the next renewal tries again
+                    log.warning("outbox: could not renew leases", exc_info=True)
+
+    def renew(self, ids: list[int]) -> None:
+        """Extend the lease of rows this worker is sending."""
+        with self.database.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+                .values(next_attempt_at=self.clock.now() + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+
+
+_WAIT = object()  # a row that must wait (its room is not there yet): the lane waits too
 
 
 def _describe(error: Exception) -> str:

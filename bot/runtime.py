@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import Database
@@ -72,7 +73,7 @@ class Runtime:
         gc.collect()
         gc.freeze()
 
-    def add_sender(self, platform: str, sender: Sender) -> OutboxDelivery:
+    def add_sender(self, platform: str, sender: Sender, **options: Any) -> OutboxDelivery:
         """Deliver this platform's outbox rows through `sender` from now on."""
         delivery = OutboxDelivery(
             database=self.database,
@@ -80,6 +81,7 @@ class Runtime:
             clock=self.clock,
             platform=platform,
             sender=sender,
+            **options,
         )
         self.worker.deliveries.append(delivery)
         return delivery

@@ -161,3 +161,5 @@ class Worker:
             )
             for w in waits:
                 w.cancel()
+        for delivery in self.deliveries:
+            await delivery.close()

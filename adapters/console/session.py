@@ -24,7 +24,8 @@ class ConsoleSession:
         self.runtime = runtime
         self.out = out
         self.sender = ConsoleSender(out)
-        self.delivery = runtime.add_sender(CONSOLE, self.sender)
+        # One message per destination and pass: the terminal shows them in the order written.
+        self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1)
         self.user = user or self._default_user()
 
     def _default_user(self) -> str:

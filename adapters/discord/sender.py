@@ -6,9 +6,9 @@ network errors → RetryLater (the row waits, and the channel's later rows wait 
 unknown channels, missing access and bad requests → PermanentFailure.
 
 Those waits add up (up to 30 s per 429, five tries, and a card update is several requests),
-so one delivery is cut off at SEND_DEADLINE, well inside the outbox's lease on the row: a
-delivery still running when the lease ends would be claimed again by another worker and sent
-twice. Cut off, the row is RetryLater'd and goes out on a later attempt.
+so one delivery is cut off at SEND_DEADLINE: the outbox renews the row's short lease while
+the send runs, but a lane (and the channel's later messages) should not wait on one message
+for minutes. Cut off, the row is RetryLater'd and goes out on a later attempt.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from adapters.discord import render
 from adapters.discord.people import Mentioner, discord_ids, names_in
 from adapters.discord.views import card_buttons, notification_buttons
 from bot.message_refs import ref_of
-from bot.outbox import LEASE, OutboundMessage, PermanentFailure, RetryLater
+from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
 from bot.templates import RenderError
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ UNKNOWN_MESSAGE = 10008
 THREAD_EXISTS = 160004
 THREAD_ARCHIVE_MINUTES = 10080  # a week without updates before Discord hides the thread
 NO_PINGS = discord.AllowedMentions.none()
-SEND_DEADLINE = LEASE.total_seconds() * 0.75  # 45 s of the 60 s lease
+SEND_DEADLINE = 30.0
 
 
 class DiscordSender:

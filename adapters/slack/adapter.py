@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
+from typing import Any
 
+import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -11,6 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_internal_utils import _request_with_session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -30,7 +34,53 @@ SLACK_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 
 
-def web_client(token: str | None, api_url: str | None, *, retries: bool) -> AsyncWebClient:
+class PooledWebClient(AsyncWebClient):
+    """A Web API client that keeps one HTTP session, and its open connections, per event loop.
+
+    slack_sdk opens (and closes) a new session for every call when given none: a TCP and TLS
+    handshake per message. A session belongs to the loop it was made in, so each loop that
+    uses the client (the web server's, the worker's) gets its own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def pooled_session(self) -> aiohttp.ClientSession:
+        """This loop's session, made on first use."""
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._sessions[loop] = session
+        return session
+
+    async def _request(self, *, http_verb, api_url, req_args):  # slack_sdk's one HTTP hook
+        return await _request_with_session(
+            current_session=self.pooled_session(),
+            timeout=self.timeout,
+            logger=self._logger,
+            http_verb=http_verb,
+            api_url=api_url,
+            req_args=req_args,
+            retry_handlers=self.retry_handlers,
+        )
+
+    async def close(self) -> None:
+        """Close every loop's session (at shutdown), each in its own loop."""
+        here = asyncio.get_running_loop()
+        for loop, session in list(self._sessions.items()):
+            del self._sessions[loop]
+            if loop is here:
+                await session.close()
+            elif loop.is_running():
+                closing = asyncio.run_coroutine_threadsafe(session.close(), loop)
+                await asyncio.wait_for(asyncio.wrap_future(closing), 5)
+
+
+def web_client(token: str | None, api_url: str | None, *, retries: bool) -> PooledWebClient:
     """A Web API client on SLACK_API_URL (Slack's own when unset).
 
     Interactive calls retry once on a connection error, 429 or 5xx; the outbox client does
@@ -45,7 +95,7 @@ def web_client(token: str | None, api_url: str | None, *, retries: bool) -> Asyn
         if retries
         else []
     )
-    return AsyncWebClient(
+    return PooledWebClient(
         token=token, base_url=api_url or SLACK_API_URL, timeout=10, retry_handlers=handlers
     )
 
@@ -120,3 +170,4 @@ class SlackAdapter:
                 await stop.wait()
         finally:
             await self.pipeline.drain()
+            await self.client.close()

@@ -79,7 +79,9 @@ class Replies:
 
     async def _respond(self, url: str, text: str, blocks: list[dict]) -> bool:
         try:
-            response = await AsyncWebhookClient(url, timeout=10).send(
+            session = getattr(self.client, "pooled_session", None)
+            hook = AsyncWebhookClient(url, timeout=10, session=session() if session else None)
+            response = await hook.send(
                 text=text, blocks=blocks, replace_original=False, response_type="ephemeral"
             )
         except Exception as exc:  # an expired or unreachable hook: fall back to the Web API

@@ -61,6 +61,12 @@ class SlackSender:
         self.people = people
         self.pacer = pacer
 
+    async def close(self) -> None:
+        """Close the client's HTTP session (the worker is stopping)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            await close()
+
     async def send(self, message: OutboundMessage) -> str | None:
         """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
         try:

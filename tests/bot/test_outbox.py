@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from adapters.console import ConsoleSender
-from bot.outbox import OutboxDelivery
+from bot.outbox import LEASE, OutboxDelivery
 from domain.records import OutboxMessage
 from tests.harness import DeskHarness
 
@@ -80,11 +80,13 @@ def test_a_message_leased_by_a_crashed_worker_is_sent_after_the_lease(desk):
     queue_three_posts(desk)
     crashed = delivery(desk, io.StringIO())
     claimed = crashed.claim()  # leased, then the process died before sending
-    assert len(claimed) == 1
+    assert [m.id for m in claimed] == [1, 2, 3]  # one lane's run
     terminal = io.StringIO()
     survivor = delivery(desk, terminal)
     assert asyncio.run(survivor.deliver_once()) == 0
-    desk.clock.advance(timedelta(seconds=61))
+    desk.clock.advance(LEASE - timedelta(seconds=1))
+    assert asyncio.run(survivor.deliver_once()) == 0  # a crash holds the lane for seconds
+    desk.clock.advance(timedelta(seconds=2))
     while asyncio.run(survivor.deliver_once()):
         pass
     assert terminal.getvalue().count("[#service-desk]") == 3

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from adapters.discord import people as discord_people
 from adapters.discord import sender as discord_sender
+from adapters.discord.sender import SEND_DEADLINE
 from bot.identity import PlatformIdentity
-from bot.outbox import LEASE
 from tests.discord.harness import DiscordDeskHarness
 
 
@@ -156,11 +156,11 @@ async def test_text_people_write_can_never_ping_anyone(desk):
 
 
 async def test_a_delivery_that_would_outlast_the_outbox_lease_is_retried_later(desk):
-    # The sender gives up on a delivery at its deadline (45 s, under the outbox's 60 s lease
-    # on the row); here a fraction of a second, against a rate limit ten times as long that
-    # discord.py would otherwise sit out in place (it waits up to 30 s per 429).
+    # The sender gives up on a delivery at its deadline (30 s; the outbox renews the row's
+    # lease meanwhile); here a fraction of a second, against a rate limit ten times as long
+    # that discord.py would otherwise sit out in place (it waits up to 30 s per 429).
     sender = desk.adapter.sender()
-    assert sender.deadline < LEASE.total_seconds()
+    assert sender.deadline == SEND_DEADLINE
     sender.deadline = 0.5
     path = f"/channels/{desk.fake.channel_ids['service-desk']}/messages"
     desk.fake.rate_limit("POST", path, retry_after=5.0)

@@ -152,6 +152,7 @@ class SlackDeskHarness:
         self.stop.set()
         if self._worker is not None:
             await self._worker
+        await self.adapter.client.close()  # its sessions, in the web server's loop too
         await self.http.aclose()
         self.server.stop()
         self.runtime.close()
