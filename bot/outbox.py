@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import select, text, update
 
 from bot.identity import BY_NAME
 from bot.message_refs import find_ref, store_ref
@@ -133,22 +133,13 @@ class OutboxDelivery:
     def _lanes(self, session) -> list[tuple[str, str]]:
         """The destinations with active rows: one probe of the active-rows index each."""
         lanes: list[tuple[str, str]] = []
-        lane = tuple_(OutboxMessage.destination_kind, OutboxMessage.destination)
         after: tuple[str, str] | None = None
         while len(lanes) < MAX_LANES:
-            query = (
-                select(OutboxMessage.destination_kind, OutboxMessage.destination)
-                .where(OutboxMessage.platform == self.platform, text(OUTBOX_ACTIVE))
-                .order_by(OutboxMessage.destination_kind, OutboxMessage.destination)
-                .limit(1)
-            )
-            if after is not None:
-                query = query.where(lane > tuple_(*after))
-            found = session.execute(query).first()
+            found = self._next_lane(session, after)
             if found is None:
                 break
-            after = (found[0], found[1])
-            lanes.append(after)
+            lanes.append(found)
+            after = found
         # Start where the last claim stopped, so MAX_LANES never starves the lanes after it.
         if len(lanes) == MAX_LANES and self._last_lane in lanes:
             cut = lanes.index(self._last_lane) + 1
@@ -156,6 +147,32 @@ class OutboxDelivery:
         if lanes:
             self._last_lane = lanes[-1]
         return lanes
+
+    def _next_lane(self, session, after: tuple[str, str] | None) -> tuple[str, str] | None:
+        """The first lane after `after`, in (destination kind, destination) order.
+
+        Spelled as "same kind, later destination", then "a later kind": SQLite walks every
+        row of a lane for the row-value form `(kind, destination) > (?, ?)`.
+        """
+        base = select(OutboxMessage.destination_kind, OutboxMessage.destination).where(
+            OutboxMessage.platform == self.platform, text(OUTBOX_ACTIVE)
+        )
+        order = (OutboxMessage.destination_kind, OutboxMessage.destination)
+        if after is None:
+            probes = [base]
+        else:
+            kind, destination = after
+            probes = [
+                base.where(
+                    OutboxMessage.destination_kind == kind, OutboxMessage.destination > destination
+                ),
+                base.where(OutboxMessage.destination_kind > kind),
+            ]
+        for probe in probes:
+            found = session.execute(probe.order_by(*order).limit(1)).first()
+            if found is not None:
+                return (found[0], found[1])
+        return None
 
     def _claim_run(self, session, lane: tuple[str, str], now) -> list[OutboundMessage]:
         in_lane = (

@@ -2,8 +2,7 @@
 
 inbound_work holds each acknowledged slash command, button, form and DM until it is done,
 so another process can take over what a dead replica left; inbound_events keeps what a
-command answered, so a replay can still tell the person. The outbox gets a partial index
-of the rows still to deliver, by destination, in place of two indexes over all rows.
+command answered, so a replay can still tell the person.
 
 Revision ID: 0003
 Revises: 0002
@@ -44,24 +43,9 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reply', sa.Text(), nullable=True))
 
-    # The outbox is claimed lane by lane through an index of the rows still to deliver.
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_due')
-        batch_op.drop_index('ix_outbox_destination')
-        batch_op.create_index(
-            'ix_outbox_lane', ['platform', 'destination_kind', 'destination', 'id'], unique=False,
-            sqlite_where=sa.text("status IN ('pending', 'sending')"),
-            postgresql_where=sa.text("status IN ('pending', 'sending')"),
-        )
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_lane')
-        batch_op.create_index('ix_outbox_destination', ['platform', 'destination_kind', 'destination', 'status'], unique=False)
-        batch_op.create_index('ix_outbox_due', ['status', 'platform', 'next_attempt_at'], unique=False)
-
     with op.batch_alter_table('inbound_events', schema=None) as batch_op:
         batch_op.drop_column('reply')
 
