@@ -29,6 +29,40 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class WriteTurn:
+    """A re-entrant lock whose urgent waiters go before the others."""
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent = 0  # urgent threads waiting
+
+    @contextmanager
+    def turn(self, *, urgent: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._free:
+            if self._owner == me:
+                self._depth += 1
+            else:
+                self._urgent += urgent
+                try:
+                    self._free.wait_for(
+                        lambda: self._owner is None and (urgent or self._urgent == 0)
+                    )
+                finally:
+                    self._urgent -= urgent
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._free:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._free.notify_all()
+
+
 class Database:
     """One engine per process; a short transaction per use case."""
 
@@ -37,6 +71,7 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = self._create_engine()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = WriteTurn() if self.is_sqlite else None
         self._dirty = threading.Event()
         self._stopped = threading.Event()
         self._checkpointer: threading.Thread | None = None
@@ -74,9 +109,20 @@ class Database:
         return engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work commits together at the end, or not at all on error."""
-        with self._sessions() as session, session.begin():
+    def transaction(self, *, urgent: bool = False) -> Iterator[Session]:
+        """A session whose work commits together at the end, or not at all on error.
+
+        `urgent` work (storing interactions before their acknowledgement) goes before other
+        work waiting for SQLite's write lock.
+        """
+        if self._writer is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        # SQLite: one writer at a time. Threads of this process queue here and are woken the
+        # moment the lock is free, instead of in SQLite's busy handler, which sleeps in steps
+        # of up to 100 ms (other processes still wait there).
+        with self._writer.turn(urgent=urgent), self._sessions() as session, session.begin():
             yield session
 
     def _checkpoint_loop(self) -> None:

@@ -2,12 +2,14 @@
 
 The life of a row:
 
-1. `accept` inserts it (pending, leased to this process) before the platform gets its
-   acknowledgement; the platform's delivery identity is unique, so a delivery that comes
+1. `ReceiptWriter.accept` inserts it (pending, leased to this process) before the platform
+   gets its acknowledgement; the platform's delivery identity is unique, so a delivery that comes
    twice (a client retrying after a timeout) is stored once and the second is dropped.
-2. `take` renews the lease just before the work starts, and `renew` keeps it while the work
-   runs; if someone else took the row over meanwhile, `take` says so and we leave it.
-3. `finish` marks it done (or failed) and clears the reply token.
+2. `take` renews the lease before work that waited long starts, and `renew` keeps it while
+   the work runs; if someone else took the row over meanwhile, `take` says so and we leave
+   it. `attempts` counts takeovers.
+3. `ReceiptWriter.finish` marks it done (or failed) and clears the reply token; only the
+   process holding the row finishes it.
 4. A row whose lease ran out belongs to a process that died (or stopped): `claim_abandoned`
    hands it to another process, which does the work and answers the person.
 5. `purge` deletes finished rows after `RETENTION`: platforms retry within minutes, so a
@@ -18,16 +20,20 @@ Functions here are blocking (SQL); the pipeline runs them off the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import queue
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.clock import Clock
 from domain.records import InboundWork
@@ -60,40 +66,9 @@ class Work:
     # True when another process's work is taken over (the first try may have half-run).
     replay: bool = False
 
-
-def accept(
-    database,
-    clock: Clock,
-    *,
-    platform: str,
-    delivery: str,
-    job: str,
-    payload: dict[str, Any],
-    reply_token: str | None,
-    owner: str,
-) -> Work | None:
-    """Store an interaction before acknowledging it; None if that delivery is stored already."""
-    now = clock.now()
-    row = InboundWork(
-        platform=platform,
-        delivery=delivery[:160],
-        job=job,
-        payload=json.dumps(payload, separators=(",", ":")),
-        reply_token=reply_token,
-        state="pending",
-        attempts=0,
-        owner=owner,
-        lease_until=now + LEASE,
-        received_at=now,
-    )
-    try:
-        with database.transaction() as session:
-            session.add(row)
-            session.flush()
-            work_id = row.id
-    except IntegrityError:
-        return None
-    return Work(work_id, platform, row.delivery, job, payload, reply_token, now, 0)
+    def fresh(self, now: datetime) -> bool:
+        """Still well inside the lease it was stored with: nobody can have taken it over."""
+        return now - self.received_at < LEASE / 2
 
 
 def take(database, clock: Clock, work_id: int, owner: str) -> bool:
@@ -106,7 +81,7 @@ def take(database, clock: Clock, work_id: int, owner: str) -> bool:
                 InboundWork.owner == owner,
                 InboundWork.state == "pending",
             )
-            .values(lease_until=clock.now() + LEASE, attempts=InboundWork.attempts + 1)
+            .values(lease_until=clock.now() + LEASE)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
@@ -115,25 +90,6 @@ def take(database, clock: Clock, work_id: int, owner: str) -> bool:
 def renew(database, clock: Clock, work_ids: list[int], owner: str) -> None:
     """Extend the leases of work still running in this process."""
     _lease_until(database, work_ids, owner, clock.now() + LEASE)
-
-
-def finish(database, clock: Clock, work_id: int, owner: str, state: str = "done") -> None:
-    """The work is over: keep the identity (for de-duplication), drop the reply token.
-
-    Only the process holding the row finishes it: one that lost its lease meanwhile (and
-    was replaced) leaves the row to its new owner.
-    """
-    with database.transaction() as session:
-        session.execute(
-            update(InboundWork)
-            .where(
-                InboundWork.id == work_id,
-                InboundWork.owner == owner,
-                InboundWork.state == "pending",
-            )
-            .values(state=state, reply_token=None, finished_at=clock.now())
-            .execution_options(synchronize_session=False)
-        )
 
 
 def forget(database, clock: Clock, work_id: int) -> None:
@@ -223,3 +179,167 @@ def purge(database, clock: Clock, retention: timedelta = RETENTION) -> int:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount or 0
+
+
+@dataclass
+class _Pending:
+    """A request to the writer: a row to store, or a row to finish, and who waits for it."""
+
+    kind: str  # "accept" or "finish"
+    values: dict[str, Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+
+class ReceiptWriter:
+    """Stores and finishes interactions in batches, on a thread of its own.
+
+    Whatever arrives while a batch is being written goes into the next one: under a burst
+    a hundred acknowledgements share one transaction (one turn of SQLite's write lock, one
+    commit), and an acknowledgement never waits behind desk work for a thread.
+    """
+
+    BATCH = 200
+
+    def __init__(self, database, clock: Clock) -> None:
+        self.database = database
+        self.clock = clock
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def accept(self, **values: Any) -> Work | None:
+        """Store one interaction (see `accept`); None if its delivery is stored already."""
+        return await self._submit("accept", values)
+
+    async def finish(self, work_id: int, owner: str, state: str) -> None:
+        """Mark stored work finished (see `finish`)."""
+        await self._submit("finish", {"id": work_id, "owner": owner, "state": state})
+
+    async def _submit(self, kind: str, values: dict[str, Any]) -> Any:
+        self._start()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put(_Pending(kind, values, loop, future))
+        return await future
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="receipts", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread once what is queued is written."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(item)
+            try:
+                results = self._write(batch)
+            except BaseException as exc:  # every waiter hears of it
+                for item in batch:
+                    _resolve(item, error=exc)
+                continue
+            for item, result in zip(batch, results, strict=True):
+                _resolve(item, result=result)
+
+    def _write(self, batch: list[_Pending]) -> list[Any]:
+        now = self.clock.now()
+        accepts = [item for item in batch if item.kind == "accept"]
+        finishes = [item for item in batch if item.kind == "finish"]
+        stored: dict[tuple[str, str], int] = {}
+        with self.database.transaction(urgent=True) as session:
+            if accepts:
+                stored = self._insert(session, [a.values for a in accepts], now)
+            for item in finishes:
+                v = item.values
+                session.execute(
+                    update(InboundWork)
+                    .where(
+                        InboundWork.id == v["id"],
+                        InboundWork.owner == v["owner"],
+                        InboundWork.state == "pending",
+                    )
+                    .values(state=v["state"], reply_token=None, finished_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+        results: list[Any] = []
+        for item in batch:
+            if item.kind == "finish":
+                results.append(None)
+                continue
+            v = item.values
+            work_id = stored.pop((v["platform"], v["delivery"][:160]), None)
+            results.append(
+                None
+                if work_id is None
+                else Work(
+                    work_id,
+                    v["platform"],
+                    v["delivery"][:160],
+                    v["job"],
+                    v["payload"],
+                    v["reply_token"],
+                    now,
+                    0,
+                )
+            )
+        return results
+
+    def _insert(self, session, rows: list[dict[str, Any]], now: datetime) -> dict:
+        """Insert the rows whose delivery is new; {(platform, delivery): id} of those."""
+        values = [
+            {
+                "platform": r["platform"],
+                "delivery": r["delivery"][:160],
+                "job": r["job"],
+                "payload": json.dumps(r["payload"], separators=(",", ":")),
+                "reply_token": r["reply_token"],
+                "state": "pending",
+                "attempts": 0,
+                "owner": r["owner"],
+                "lease_until": now + LEASE,
+                "received_at": now,
+            }
+            for r in rows
+        ]
+        dialect = session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            insert(InboundWork)
+            .on_conflict_do_nothing(index_elements=["platform", "delivery"])
+            .returning(InboundWork.id, InboundWork.platform, InboundWork.delivery)
+        )
+        stored: dict[tuple[str, str], int] = {}
+        for row_id, platform, delivery in session.execute(statement, values):
+            stored.setdefault((platform, delivery), row_id)
+        return stored
+
+
+def _resolve(item: _Pending, *, result: Any = None, error: BaseException | None = None) -> None:
+    def settle() -> None:
+        if item.future.done():
+            return
+        if error is not None:
+            item.future.set_exception(error)
+        else:
+            item.future.set_result(result)
+
+    if not item.loop.is_closed():
+        item.loop.call_soon_threadsafe(settle)

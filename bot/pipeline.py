@@ -98,6 +98,7 @@ class Pipeline:
         self._slots: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._receipts = ThreadPoolExecutor(RECEIPT_THREADS, thread_name_prefix="receipts")
+        self._writer = inbound_work.ReceiptWriter(dispatcher.database, dispatcher.clock)
         self._running: set[int] = set()  # ids of stored work this process is doing now
         self._closed = False
 
@@ -124,10 +125,7 @@ class Pipeline:
         """
         if job not in self.jobs:
             raise LookupError(f"no job {job!r} registered on {self.platform}")
-        return await self._receipt(
-            inbound_work.accept,
-            self.dispatcher.database,
-            self.dispatcher.clock,
+        return await self._writer.accept(
             platform=self.platform,
             delivery=delivery or f"anonymous:{uuid.uuid4().hex}",
             job=job,
@@ -150,14 +148,15 @@ class Pipeline:
 
     async def _perform(self, work: Work) -> None:
         database, clock = self.dispatcher.database, self.dispatcher.clock
-        if not work.replay and not await self._receipt(
+        stale = not work.replay and not work.fresh(clock.now())
+        if stale and not await self._receipt(
             inbound_work.take, database, clock, work.id, self.owner
         ):
             return  # its lease ran out while it waited here, and another process took it
         job = self.jobs.get(work.job)
         if job is None:
             log.error("%s: stored work %s has unknown job %r", self.platform, work.id, work.job)
-            await self._receipt(inbound_work.finish, database, clock, work.id, self.owner, "failed")
+            await self._writer.finish(work.id, self.owner, "failed")
             return
         self._running.add(work.id)
         state = "failed"
@@ -175,9 +174,7 @@ class Pipeline:
         finally:
             self._running.discard(work.id)
             if state != "pending":
-                await self._receipt(
-                    inbound_work.finish, database, clock, work.id, self.owner, state
-                )
+                await self._writer.finish(work.id, self.owner, state)
 
     async def forget(self, work: Work) -> None:
         """Drop stored work that did nothing, so the same delivery is taken if it comes again."""
@@ -374,3 +371,4 @@ class Pipeline:
                 )
         finally:
             self._receipts.shutdown(wait=False)
+            await asyncio.to_thread(self._writer.close)

@@ -87,7 +87,9 @@ class DiscordSender:
         else:
             view = notification_buttons(incident, message.context.get("offers") or [])
         pings = mention.allowed_mentions()
-        return await self._send(channel_id, body.content, body.embeds, view, pings)
+        return await self._send(
+            channel_id, body.content, body.embeds, view, pings, nonce=nonce_of(message)
+        )
 
     async def _update_card(self, message: OutboundMessage, mention: Mentioner) -> str:
         """Edit the card to the subject's new state, and write the change in its thread."""
@@ -102,7 +104,9 @@ class DiscordSender:
             role=message.updates_ref,
         )
         if ref is None:  # no card on Discord (posted before Discord was set up): just say it
-            return await self._send(int(message.address), text, [], None, pings)
+            return await self._send(
+                int(message.address), text, [], None, pings, nonce=nonce_of(message)
+            )
         channel_id, card_id = (int(part) for part in ref.split(":"))
         subject = message.context[message.subject_type]
         incident = subject if message.subject_type == "incident" else None
@@ -120,8 +124,10 @@ class DiscordSender:
                 if exc.code != UNKNOWN_MESSAGE:
                     raise
                 log.info("the card of %s is gone; posting the change", subject["key"])
-                return await self._send(channel_id, text, [], None, pings)
-        return await self._to_thread(channel_id, card_id, subject, text, pings)
+                return await self._send(channel_id, text, [], None, pings, nonce=nonce_of(message))
+        return await self._to_thread(
+            channel_id, card_id, subject, text, pings, nonce=nonce_of(message)
+        )
 
     async def _to_thread(
         self,
@@ -130,11 +136,13 @@ class DiscordSender:
         incident: dict,
         text: str,
         pings: discord.AllowedMentions,
+        *,
+        nonce: str,
     ) -> str:
         # A thread started on a message has the message's id, so nothing needs remembering.
         # Posting to an archived thread unarchives it, so only a missing thread needs work.
         try:
-            return await self._send(card_id, text, [], None, pings)
+            return await self._send(card_id, text, [], None, pings, nonce=nonce)
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_CHANNEL:
                 raise
@@ -150,11 +158,13 @@ class DiscordSender:
                 "channel_id": str(channel_id),
                 "fail_if_not_exists": False,
             }
-            return await self._send(channel_id, text, [], None, pings, reference=reply_to)
+            return await self._send(
+                channel_id, text, [], None, pings, reference=reply_to, nonce=nonce
+            )
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # another worker started it first
                 raise
-        return await self._send(card_id, text, [], None, pings)
+        return await self._send(card_id, text, [], None, pings, nonce=nonce)
 
     async def _channel(self, message: OutboundMessage) -> int:
         if message.destination_kind != "dm":  # a configured channel or the subject's room
@@ -173,8 +183,13 @@ class DiscordSender:
         pings: discord.AllowedMentions,
         *,
         reference: dict | None = None,
+        nonce: str | None = None,
     ) -> str:
-        """Post a message that may ping only `pings` (the people the templates mentioned)."""
+        """Post a message that may ping only `pings` (the people the templates mentioned).
+
+        With a `nonce`, Discord returns the message already posted with it (for a few
+        minutes) instead of posting it again: a row re-sent after a crash is not doubled.
+        """
         missing = discord.utils.MISSING
         with handle_message_parameters(
             content=content if content is not None else missing,
@@ -182,9 +197,15 @@ class DiscordSender:
             view=view if view is not None else missing,
             allowed_mentions=pings,
             message_reference=reference if reference is not None else missing,
+            nonce=nonce,
         ) as params:
             data = await self.client.http.send_message(channel_id, params=params)
         return f"{data['channel_id']}:{data['id']}"
+
+
+def nonce_of(message: OutboundMessage) -> str:
+    """The outbox row as a Discord nonce (at most 25 characters): one row, one message."""
+    return f"deskbot-{message.id}"[:25]
 
 
 def classify(exc: BaseException) -> Exception:

@@ -323,7 +323,7 @@ def _check(slack, url: str, acknowledged: dict[int, str], figures: Counter) -> N
     pending_work = _query(url, "SELECT count(*) FROM inbound_work WHERE state = 'pending'")[0][0]
     assert pending_work == 0
 
-    taken_over = _query(url, "SELECT count(*) FROM inbound_work WHERE attempts > 1")[0][0]
+    taken_over = _query(url, "SELECT count(*) FROM inbound_work WHERE attempts >= 1")[0][0]
     figures = dict(figures) | {
         "commands sent": COMMANDS + BURST,
         "taken over from a dead process": taken_over,

@@ -7,10 +7,13 @@ import asyncio
 import json
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from adapters.discord import people as discord_people
 from adapters.discord import sender as discord_sender
 from adapters.discord.sender import SEND_DEADLINE
 from bot.identity import PlatformIdentity
+from domain.records import OutboxMessage
 from tests.discord.harness import DiscordDeskHarness
 
 
@@ -198,3 +201,23 @@ async def test_a_delivery_looks_up_only_the_people_it_may_mention(desk, monkeypa
     assert card["embeds"][0]["fields"][3]["value"] == f"<@{desk.user_id('alice')}>"
     dm = desk.dm_messages("alice")[-1]["content"]
     assert dm.startswith(f"<@{desk.user_id('carol')}> is working on your incident INC-1")
+
+
+async def test_a_row_sent_again_after_a_crash_is_not_posted_twice(desk):
+    # The worker posted the message and died before recording it: the row is sent again,
+    # with the same nonce, and Discord hands back the message it already has.
+    await report(desk, "VPN drops")
+    await desk.delivered()
+    with desk.runtime.database.transaction() as session:
+        [row] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "incident_opened")
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(status="pending", next_attempt_at=desk.runtime.clock.now())
+        )
+    posted = len(desk.fake.messages)
+    await desk.delivered()
+    assert len(desk.fake.messages) == posted
+    assert desk.outbox()[0].status == "sent"

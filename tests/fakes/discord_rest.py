@@ -326,6 +326,17 @@ class _Rest:
         data = request[BODY_KEY] or {}
         if (bad := _validate_message_body(data, request)) is not None:
             return bad
+        nonce = data.get("nonce")
+        if nonce is not None and data.get("enforce_nonce"):
+            # Discord: a message with the same nonce from the same author, created in the
+            # last few minutes, is returned instead of being posted again.
+            for earlier in f.messages.values():
+                if (
+                    earlier.get("nonce") == str(nonce)
+                    and earlier["channel_id"] == channel["id"]  # type: ignore[index]
+                    and earlier["author"]["id"] == f.app_id
+                ):
+                    return json_response(earlier)
         reference = data.get("message_reference")
         msg = ix.message_payload(
             f.snowflakes.next(),
@@ -339,7 +350,7 @@ class _Rest:
             message_type=ix.MESSAGE_REPLY if reference else ix.MESSAGE_DEFAULT,
             message_reference=reference,
             tts=bool(data.get("tts")),
-            nonce=data.get("nonce"),
+            nonce=str(nonce) if nonce is not None else None,
         )
         f.messages[msg["id"]] = msg
         channel["last_message_id"] = msg["id"]  # type: ignore[index]
