@@ -38,6 +38,10 @@ LEASE = timedelta(seconds=10)
 RENEW_EVERY = 3.0  # seconds between lease renewals of rows being sent
 RUN = 20  # rows of one lane claimed (and sent in order) at once
 MAX_LANES = 200  # lanes looked at per claim
+# A flooded channel: more rows waiting than a sender that paces itself gets out in about
+# ten seconds. Then the new-incident cards waiting in it are gathered into one digest.
+DIGEST_MIN = 3  # cards worth gathering
+DIGEST_MAX = 50  # cards in one digest
 MAX_ATTEMPTS = 50
 MAX_BACKOFF = 300.0
 ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's room to exist
@@ -110,6 +114,9 @@ class OutboxDelivery:
         # A terminal shows every destination in one stream: one row per lane and claim keeps
         # that stream in the order things happened.
         self.run_size = run_size
+        # Senders that pace themselves (Slack: one message a second per channel) say how
+        # many waiting rows make a channel flooded; None: never gather cards.
+        self.digest_at: int | None = getattr(sender, "digest_at", None)
         self.by_name = platform in BY_NAME
         self.failed_at_claim = 0  # rows the last claim failed without an attempt
         self._last_lane: tuple[str, str] | None = None
@@ -181,6 +188,8 @@ class OutboxDelivery:
             OutboxMessage.destination == lane[1],
             text(OUTBOX_ACTIVE),
         )
+        if lane[0] == "channel" and self.digest_at is not None:
+            self._gather_cards(session, in_lane, now)
         heads = list(
             session.scalars(
                 select(OutboxMessage.id)
@@ -213,6 +222,49 @@ class OutboxDelivery:
                 break
             claimed.append(message)
         return claimed
+
+    def _gather_cards(self, session, in_lane: tuple, now) -> None:
+        """In a flooded channel, turn the waiting new-incident cards into one digest.
+
+        The digest takes the place of the oldest of those cards, so nothing about an
+        incident can arrive before it; the others are marked `digested`. Incidents are
+        listed most urgent first, then oldest first. A card in a digest is not a card
+        (nothing is edited in place later); later changes are posted as they come.
+        """
+        waiting = session.scalars(
+            select(OutboxMessage.id)
+            .where(*in_lane)
+            .order_by(OutboxMessage.id)
+            .limit(self.digest_at + 1)
+        ).all()
+        if len(waiting) <= self.digest_at:
+            return
+        cards = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    *in_lane,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.kind == "incident_opened",
+                    OutboxMessage.creates_ref.is_not(None),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(DIGEST_MAX)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if len(cards) < DIGEST_MIN:
+            return
+        incidents = [json.loads(card.context)["incident"] for card in cards]
+        incidents.sort(key=lambda incident: str(incident.get("priority", "P9")))  # stable
+        carrier, gathered = cards[0], cards[1:]
+        carrier.kind, carrier.creates_ref = "incident_digest", None
+        carrier.subject_type = carrier.subject_id = None
+        carrier.context = json.dumps({"incidents": incidents}, default=str)
+        carrier.next_attempt_at = min(carrier.next_attempt_at, now)
+        for card in gathered:
+            card.status, card.external_ref = "digested", f"digest:{carrier.id}"
+        log.info("outbox: %d new-incident cards gathered into digest %s", len(cards), carrier.id)
 
     def _lease(self, session, row: OutboxMessage, now):
         if process_of(row.kind) is None:

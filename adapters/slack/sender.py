@@ -60,6 +60,8 @@ class SlackSender:
         self.database = database
         self.people = people
         self.pacer = pacer
+        # About ten seconds of Slack's pace waiting in one channel is a flood (bot/outbox.py).
+        self.digest_at = round(10 / pacer.interval) if pacer.interval > 0 else None
 
     async def close(self) -> None:
         """Close the client's HTTP session (the worker is stopping)."""

@@ -129,6 +129,8 @@ INCIDENT = StateMachine(
 # What each notification offers its reader, when the incident's state still allows it.
 KINDS: dict[str, tuple[Offer, ...]] = {
     "incident_opened": (),
+    # New incidents' cards gathered into one post while their channel is flooded.
+    "incident_digest": (),
     "incident_updated": (),
     "incident_assigned": (Offer("claim", "Claim"),),
     "incident_escalated": (Offer("claim", "Claim"),),
