@@ -221,7 +221,7 @@ def main() -> None:
                 measure_drain(url, api, args.messages)
         if args.what in ("channels", "all"):
             measure_channels(args.database_url, api, args.channels, args.per_channel)
-        with support.bench_database(None) as url:
+        with support.bench_database(args.database_url, reset=True) as url:
             runtime = _runtime(url, api, 0)
             print("\n".join(support.describe_machine(runtime)))
             runtime.close()

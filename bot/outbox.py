@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -112,8 +113,10 @@ class OutboxDelivery:
         self.platform = platform
         self.sender = sender
         # A terminal shows every destination in one stream: one row per lane and claim keeps
-        # that stream in the order things happened.
+        # that stream in the order things happened. (A paced run outlasts one lease: it is
+        # renewed while the run goes on, and the run stops if renewing falls behind.)
         self.run_size = run_size
+        self._leased_at = 0.0  # time.monotonic() when this worker's leases were last set
         # Senders that pace themselves (Slack: one message a second per channel) say how
         # many waiting rows make a channel flooded; None: never gather cards.
         self.digest_at: int | None = getattr(sender, "digest_at", None)
@@ -365,6 +368,7 @@ class OutboxDelivery:
         dealt with (attempted, or failed for good without an attempt), so callers loop while
         there is work."""
         messages = await asyncio.to_thread(self.claim)
+        self._leased_at = time.monotonic()
         runs: dict[tuple[str, str], list[OutboundMessage]] = {}
         for message in messages:
             runs.setdefault((message.destination_kind, message.destination), []).append(message)
@@ -379,8 +383,15 @@ class OutboxDelivery:
         return sum(attempted) + self.failed_at_claim
 
     async def _deliver_run(self, run: list[OutboundMessage]) -> int:
-        """Send one lane's run in order; after a failure, the rest go back to wait behind it."""
+        """Send one lane's run in order; after a failure, the rest go back to wait behind it.
+
+        If the leases could not be renewed for most of their length (the database is away,
+        the process starved), the run stops: another worker may own those rows by now.
+        """
         for done, message in enumerate(run, start=1):
+            if time.monotonic() - self._leased_at > LEASE.total_seconds() * 0.7:
+                log.warning("outbox: leases not renewed in time; leaving the rest of a run")
+                return done - 1
             if not await self._deliver(message):
                 await asyncio.to_thread(self.release, run[done:])
                 return done
@@ -438,6 +449,7 @@ class OutboxDelivery:
 
     def renew(self, ids: list[int]) -> None:
         """Extend the lease of rows this worker is sending."""
+        renewed_at = time.monotonic()
         with self.database.transaction() as session:
             session.execute(
                 update(OutboxMessage)
@@ -445,6 +457,7 @@ class OutboxDelivery:
                 .values(next_attempt_at=self.clock.now() + LEASE)
                 .execution_options(synchronize_session=False)
             )
+        self._leased_at = renewed_at  # measured from before the update: the safe side
 
 
 _WAIT = object()  # a row that must wait (its room is not there yet): the lane waits too

@@ -176,3 +176,38 @@ def test_a_post_to_a_room_that_never_comes_fails_with_the_reason(desk):
     asyncio.run(delivery(desk, io.StringIO()).deliver_once())
     [failed] = [r for r in rows(desk) if r.destination_kind == "room"]
     assert (failed.status, failed.last_error) == ("failed", "no address on this platform")
+
+
+def test_a_run_stops_when_its_leases_cannot_be_renewed(desk, monkeypatch):
+    # Another worker may own rows whose lease ran out: sending them too would double them.
+    import bot.outbox as outbox_module
+
+    class SlowSender:
+        def __init__(self) -> None:
+            self.sent: list[int] = []
+
+        async def send(self, message):
+            if self.sent:  # the second send outlasts most of the lease
+                await asyncio.sleep(1.6)
+            self.sent.append(message.id)
+            return None
+
+    monkeypatch.setattr(outbox_module, "LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(outbox_module, "RENEW_EVERY", 0.05)
+    queue_three_posts(desk)
+    sender = SlowSender()
+    outbox = OutboxDelivery(
+        database=desk.runtime.database,
+        policy=desk.runtime.policy,
+        clock=desk.clock,
+        platform="console",
+        sender=sender,
+    )
+
+    def database_away(ids):
+        raise OSError("database unreachable")
+
+    outbox.renew = database_away
+    assert asyncio.run(outbox.deliver_once()) == 2  # then 1.6 s in: past 70% of the lease
+    assert sender.sent == [1, 2]
+    assert [r.status for r in rows(desk)] == ["sent", "sent", "sending"]
