@@ -303,11 +303,6 @@ class Pipeline:
                 await self.run(forget_delivery, database, self.platform, key)
         return True
 
-    async def first_time(self, key: str) -> bool:
-        """True the first time `key` (an event id…) is seen on this platform."""
-        database, clock = self.dispatcher.database, self.dispatcher.clock
-        return await self.run(first_delivery, database, clock, self.platform, key)
-
     async def guard(self, what: str, work: Awaitable[Any], tell: Tell | None = None) -> None:
         """Await `work`; an unexpected error is logged with an id that `tell` shows too."""
         try:

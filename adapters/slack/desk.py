@@ -161,10 +161,6 @@ class SlackDesk:
             await self.replies.tell(asker, reply.text)
         return reply
 
-    async def first_time(self, key: str) -> bool:
-        """True the first time `key` (an event id, a submitted view…) is seen."""
-        return await self.pipeline.first_time(key)
-
     async def once(self, key: str, work: Callable[[Callable[[], None]], Awaitable[Any]]) -> bool:
         """Run `work(keep)` unless `key` is taken (see Pipeline.once)."""
         return await self.pipeline.once(key, work)
