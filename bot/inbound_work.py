@@ -321,10 +321,11 @@ class ReceiptWriter:
         ]
         dialect = session.get_bind().dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        table = InboundWork.__table__  # a Core insert: the ORM's bulk machinery costs more
         statement = (
-            insert(InboundWork)
+            insert(table)
             .on_conflict_do_nothing(index_elements=["platform", "delivery"])
-            .returning(InboundWork.id, InboundWork.platform, InboundWork.delivery)
+            .returning(table.c.id, table.c.platform, table.c.delivery)
         )
         stored: dict[tuple[str, str], int] = {}
         for row_id, platform, delivery in session.execute(statement, values):

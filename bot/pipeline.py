@@ -40,6 +40,7 @@ from bot.commands import Reply
 from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery, forget_delivery
 from bot.inbound_work import Work
+from bot.lull import Lull
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Pipeline:
         self._receipts = ThreadPoolExecutor(RECEIPT_THREADS, thread_name_prefix="receipts")
         self._writer = inbound_work.ReceiptWriter(dispatcher.database, dispatcher.clock)
         self._running: set[int] = set()  # ids of stored work this process is doing now
+        self.lull = Lull()  # started work holds back while acknowledgements are due
         self._closed = False
 
     def job(self, name: str, run: Callable[[Work], Awaitable[Any]], teller=None) -> None:
@@ -125,6 +127,7 @@ class Pipeline:
         """
         if job not in self.jobs:
             raise LookupError(f"no job {job!r} registered on {self.platform}")
+        self.lull.arrived()
         return await self._writer.accept(
             platform=self.platform,
             delivery=delivery or f"anonymous:{uuid.uuid4().hex}",
@@ -148,6 +151,8 @@ class Pipeline:
 
     async def _perform(self, work: Work) -> None:
         database, clock = self.dispatcher.database, self.dispatcher.clock
+        if not work.replay:
+            await self.lull.wait()
         stale = not work.replay and not work.fresh(clock.now())
         if stale and not await self._receipt(
             inbound_work.take, database, clock, work.id, self.owner

@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute, Route
 from adapters.slack import gate
 from adapters.slack.app import build_app
 from adapters.slack.asker import Asker, Replies
+from adapters.slack.commands import ANY_COMMAND
+from adapters.slack.commands import receive as receive_command
 from adapters.slack.desk import SlackDesk
 from adapters.slack.home import HomeTab
 from adapters.slack.pacing import ChannelPacer
@@ -100,6 +102,10 @@ def web_client(token: str | None, api_url: str | None, *, retries: bool) -> Pool
     )
 
 
+async def _acknowledged() -> None:
+    """The HTTP response is the acknowledgement: nothing to send before it."""
+
+
 class SlackAdapter:
     """Slash commands, buttons, modals, DMs and App Home in; outbox notifications out."""
 
@@ -146,10 +152,15 @@ class SlackAdapter:
 
     async def _events(self, request: Request) -> Response:
         try:
-            body = await gate.admit(request, self.settings.slack_signing_secret or "")
+            admitted = await gate.admit(request, self.settings.slack_signing_secret or "")
         except gate.Refused as refused:
             return gate.refusal_response(request, refused)
-        return await self._handler.handle(gate.with_body(request, body))
+        if admitted.command is not None and ANY_COMMAND.match(admitted.command["command"]):
+            # A verified slash command needs nothing of Bolt's routing: store it and answer
+            # 200, so a burst of commands is acknowledged at the pace of one insert each.
+            await receive_command(self.desk, admitted.command, ack=_acknowledged)
+            return Response(status_code=200)
+        return await self._handler.handle(gate.with_body(request, admitted.body))
 
     def routes(self) -> list[BaseRoute]:
         """POST /slack/events for commands, interactivity and events (needs the signing secret)."""

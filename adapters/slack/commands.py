@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,6 +17,8 @@ from bot.inbound_work import Work
 # Any command the app is installed with: the grammar decides what it means.
 ANY_COMMAND = re.compile(r"^/[\w-]+$")
 
+Ack = Callable[[], Awaitable[Any]]
+
 
 def register(app: AsyncApp, desk: SlackDesk) -> None:
     """Listen for slash commands: store, acknowledge, then run the command."""
@@ -27,20 +30,30 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
 
     @app.command(ANY_COMMAND)
     async def on_command(ack, command: dict[str, Any]) -> None:
-        # A slash command has no retry header: its trigger_id identifies the delivery (one
-        # without any is never mistaken for another).
-        trigger = command.get("trigger_id")
-        asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
-        if opens_form(command):  # nothing to keep: what is submitted in the form is
-            await ack()
-            desk.spawn(open_new_incident_form(desk, asker, trigger), asker)
-            return
-        kept = {k: command.get(k) for k in ("command", "text", "user_name")}
-        work = await desk.accept(
-            "command", f"command:{trigger}" if trigger else None, asker, command=kept
-        )
+        await receive(desk, command, ack)
+
+
+async def receive(desk: SlackDesk, command: dict[str, Any], ack: Ack) -> None:
+    """Store a slash command, acknowledge it, then run it in the background.
+
+    Bolt's listener calls this in Socket Mode; over HTTP the gate hands a verified slash
+    command here directly (SlackAdapter._events), because storing it is all an
+    acknowledgement may wait for.
+    """
+    # A slash command has no retry header: its trigger_id identifies the delivery (one
+    # without any is never mistaken for another).
+    trigger = command.get("trigger_id")
+    asker = Asker(command["user_id"], command.get("channel_id"), command.get("response_url"))
+    if opens_form(command):  # nothing to keep: what is submitted in the form is
         await ack()
-        desk.start(work)
+        desk.spawn(open_new_incident_form(desk, asker, trigger), asker)
+        return
+    kept = {k: command.get(k) for k in ("command", "text", "user_name")}
+    work = await desk.accept(
+        "command", f"command:{trigger}" if trigger else None, asker, command=kept
+    )
+    await ack()
+    desk.start(work)
 
 
 def opens_form(command: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -51,16 +52,24 @@ class Refused(Exception):
         self.size: int | None = None  # of the body, once read
 
 
-async def admit(request: Request, signing_secret: str) -> bytes:
-    """The request's body if it may go on to Bolt; otherwise raises Refused."""
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed the gate: its body, and its fields if it is a slash command."""
+
+    body: bytes
+    command: dict[str, str] | None = None
+
+
+async def admit(request: Request, signing_secret: str) -> Admitted:
+    """The request if it may go on (to Bolt, or straight to the desk); else raises Refused."""
     body = await read_body(request, MAX_BODY)
     try:
         verify_signature(request.headers, body, signing_secret, now=time.time())
-        check_shape(request.headers.get("content-type", ""), body)
+        command = check_shape(request.headers.get("content-type", ""), body)
     except Refused as refused:
         refused.size = len(body)
         raise
-    return body
+    return Admitted(body, command)
 
 
 def refusal_response(request: Request, refused: Refused) -> Response:
@@ -125,19 +134,22 @@ def verify_signature(
         raise Refused(401, "the signature does not match")
 
 
-def check_shape(content_type: str, body: bytes) -> None:
-    """Refused(400) unless the body has the shape of something Slack sends."""
+def check_shape(content_type: str, body: bytes) -> dict[str, str] | None:
+    """Refused(400) unless the body has the shape of something Slack sends.
+
+    Returns a slash command's fields (each field's first value), else None.
+    """
     kind = content_type.split(";", 1)[0].strip().lower()
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(400, "the body is not UTF-8") from None
     if kind == FORM:
-        _check_form(text)
-    elif kind == JSON:
+        return _check_form(text)
+    if kind == JSON:
         _check_event(_json(text, "body"))
-    else:
-        raise Refused(400, f"unexpected content type {kind or '(none)'}")
+        return None
+    raise Refused(400, f"unexpected content type {kind or '(none)'}")
 
 
 def _json(text: str, what: str) -> dict[str, Any]:
@@ -197,19 +209,20 @@ def _check_types(data: dict[str, Any], where: str, depth: int = 0) -> None:
                 _check_types(item, f"{where}.authorizations", depth + 1)
 
 
-def _check_form(text: str) -> None:
+def _check_form(text: str) -> dict[str, str] | None:
     try:
         fields = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
     except ValueError:
         raise Refused(400, "the form body is malformed") from None
     if "payload" in fields:
         _check_interaction(_json(fields["payload"][0], "payload"))
-    elif "ssl_check" in fields:
-        return  # Slack checking the certificate: Bolt answers it
-    else:
-        _require_text(fields, ("command", "user_id"), "slash command")
-        if not fields["command"][0].startswith("/"):
-            raise Refused(400, "the slash command's name does not start with /")
+        return None
+    if "ssl_check" in fields:
+        return None  # Slack checking the certificate: Bolt answers it
+    _require_text(fields, ("command", "user_id"), "slash command")
+    if not fields["command"][0].startswith("/"):
+        raise Refused(400, "the slash command's name does not start with /")
+    return {name: values[0] for name, values in fields.items()}
 
 
 def _require_text(fields: dict[str, list[str]], names: tuple[str, ...], what: str) -> None:
