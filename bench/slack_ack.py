@@ -9,6 +9,10 @@ deskbot's real work (the incident, the reply on response_url, the card) goes on 
 the acknowledgement; the run also waits until every incident exists.
 
     python -m bench.slack_ack [--requests 1000] [--concurrency 20] [--rounds 2]
+
+As production runs it: `--replicas 2 --no-worker --database-url postgresql+psycopg://…`
+starts two deskbot processes as `deskbot serve` (requests alternate between them) and one
+as `deskbot worker`, on that database (emptied first).
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ import multiprocessing as mp
 import os
 import platform
 import socket
-import sqlite3
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,22 +68,27 @@ def run_fake_slack(ready) -> None:
         time.sleep(3600)
 
 
-def run_deskbot(ready, token: str, api_url: str, database: str, worker: bool) -> None:
-    """Process: deskbot's web app and outbox worker in one event loop, as `deskbot run`."""
-    from adapters.slack import SlackAdapter
-    from bot.config import load_config_text
-    from bot.runtime import Runtime
+def _settings(token: str, api_url: str, database: str):
     from bot.settings import Settings
-    from bot.web import build_web_app
-    from tests.slack.harness import CONFIG
 
-    settings = Settings(
-        database_url=f"sqlite:///{database}",
+    return Settings(
+        database_url=database,
         config_path=None,
         slack_bot_token=token,
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
     )
+
+
+def run_deskbot(ready, token: str, api_url: str, database: str, worker: bool) -> None:
+    """Process: deskbot's web app, and its outbox worker in the same loop as `deskbot run`."""
+    from adapters.slack import SlackAdapter
+    from bot.config import load_config_text
+    from bot.runtime import Runtime
+    from bot.web import build_web_app
+    from tests.slack.harness import CONFIG
+
+    settings = _settings(token, api_url, database)
     runtime = Runtime(settings, load_config_text(CONFIG), platforms=("slack",))
     runtime.prepare()
     adapter = SlackAdapter(runtime)
@@ -89,6 +96,25 @@ def run_deskbot(ready, token: str, api_url: str, database: str, worker: bool) ->
     sock = _bound_socket()
     ready.put(sock.getsockname()[1])
     _serve(build_web_app(runtime, adapter.routes()), sock, runtime.worker.run if worker else None)
+
+
+def run_worker(ready, token: str, api_url: str, database: str) -> None:
+    """Process: the outbox and timer worker alone, as `deskbot worker`."""
+    from adapters.slack import SlackAdapter
+    from bot.config import load_config_text
+    from bot.runtime import Runtime
+    from tests.slack.harness import CONFIG
+
+    runtime = Runtime(
+        _settings(token, api_url, database), load_config_text(CONFIG), platforms=("slack",)
+    )
+    runtime.add_sender("slack", SlackAdapter(runtime).sender())
+    ready.put(None)
+
+    async def main() -> None:
+        await runtime.worker.run(asyncio.Event())
+
+    asyncio.run(main())
 
 
 def run_bare_bolt(ready, token: str, api_url: str, process_before_response: bool) -> None:
@@ -135,6 +161,19 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
+    def over(self, seconds: float) -> int:
+        """How many acknowledgements took longer than `seconds` (Slack gives up at 3)."""
+        return sum(1 for latency in self.latencies if latency > seconds)
+
+    def __add__(self, other: Result) -> Result:
+        return Result(
+            self.name,
+            self.requests + other.requests,
+            self.seconds + other.seconds,
+            self.latencies + other.latencies,
+            self.failures + other.failures,
+        )
+
 
 def _signed(count: int, start: int, response_url: str) -> list[tuple[bytes, dict[str, str]]]:
     from tests.fakes.slack_signing import SlackSigner
@@ -156,12 +195,13 @@ def _signed(count: int, start: int, response_url: str) -> list[tuple[bytes, dict
 
 
 async def fire(
-    name: str, url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int
+    name: str, urls: list[str], requests: list[tuple[bytes, dict[str, str]]], concurrency: int
 ) -> Result:
-    """Send every request, `concurrency` at a time; time each one to its HTTP response."""
+    """Send every request, `concurrency` at a time, alternating between `urls` (replicas);
+    time each one to its HTTP response."""
     queue: asyncio.Queue = asyncio.Queue()
-    for item in requests:
-        queue.put_nowait(item)
+    for n, item in enumerate(requests):
+        queue.put_nowait((urls[n % len(urls)], *item))
     latencies: list[float] = []
     failures = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -170,7 +210,7 @@ async def fire(
         async def worker() -> None:
             nonlocal failures
             while not queue.empty():
-                body, headers = queue.get_nowait()
+                url, body, headers = queue.get_nowait()
                 began = time.perf_counter()
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
@@ -185,11 +225,21 @@ async def fire(
 
 
 def _incidents(database: str) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from bot.db import normalise_url
+
+    engine = _engines.get(database) or create_engine(normalise_url(database))
+    _engines[database] = engine
     try:
-        with sqlite3.connect(database, timeout=30) as connection:
-            return connection.execute("SELECT count(*) FROM incidents").fetchone()[0]
-    except sqlite3.OperationalError:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM incidents")).scalar_one()
+    except (OperationalError, ProgrammingError):  # not created yet
         return 0
+
+
+_engines: dict = {}
 
 
 def _start(ctx, target, *args) -> tuple[mp.Process, object]:
@@ -215,71 +265,72 @@ def _machine() -> str:
 
 
 def main() -> None:
+    from bench import support
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="requests per app per round")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2, help="rounds, apps alternating")
     parser.add_argument(
+        "--replicas", type=int, default=1, help="deskbot processes serving (requests alternate)"
+    )
+    parser.add_argument(
         "--no-worker",
         action="store_true",
-        help="serve like `deskbot serve` (outbox worker in another process)",
+        help="serve like `deskbot serve` (the outbox worker in a process of its own)",
     )
+    support.add_database_options(parser)
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
     processes = []
     fake, (token, api_url, response_url) = _start(ctx, run_fake_slack)
     processes.append(fake)
-    with tempfile.TemporaryDirectory() as tmp:
-        database = str(Path(tmp) / "deskbot.db")
-        apps = {}
-        for name, target, extra in (
-            (DESKBOT, run_deskbot, (database, not args.no_worker)),
-            (BARE, run_bare_bolt, (False,)),
-            (BARE_PBR, run_bare_bolt, (True,)),
-        ):
-            process, port = _start(ctx, target, token, api_url, *extra)
+    with support.bench_database(args.database_url, reset=args.reset) as database:
+        support.open_runtime(database).prepare()  # migrate once, before the replicas start
+        apps: dict[str, list[str]] = {DESKBOT: []}
+        for _ in range(args.replicas):
+            process, port = _start(ctx, run_deskbot, token, api_url, database, not args.no_worker)
             processes.append(process)
-            apps[name] = f"http://127.0.0.1:{port}/slack/events"
+            apps[DESKBOT].append(f"http://127.0.0.1:{port}/slack/events")
+        if args.no_worker:
+            processes.append(_start(ctx, run_worker, token, api_url, database)[0])
+        for name, pbr in ((BARE, False), (BARE_PBR, True)):
+            process, port = _start(ctx, run_bare_bolt, token, api_url, pbr)
+            processes.append(process)
+            apps[name] = [f"http://127.0.0.1:{port}/slack/events"]
         try:
             results = asyncio.run(_measure(apps, args, response_url, database))
         finally:
             for process in processes:
                 process.kill()
+            for engine in _engines.values():
+                engine.dispose()
     _report(results, args)
 
 
 async def _measure(
-    apps: dict[str, str], args, response_url: str, database: str
+    apps: dict[str, list[str]], args, response_url: str, database: str
 ) -> dict[str, Result]:
     sent = 0
-    for name, url in apps.items():  # warm-up: first-request auth.test, imports, caches
-        await fire(name, url, _signed(args.concurrency, sent, response_url), args.concurrency)
+    for name, urls in apps.items():  # warm-up: first-request auth.test, imports, caches
+        await fire(name, urls, _signed(args.concurrency, sent, response_url), args.concurrency)
         sent += args.concurrency if name == DESKBOT else 0
     await _opened(database, sent)
     merged: dict[str, Result] = {}
     done_in: list[float] = []
     for _ in range(args.rounds):
-        for name, url in apps.items():
+        for name, urls in apps.items():
             batch = _signed(args.requests, sent, response_url)
             began = time.perf_counter()
-            result = await fire(name, url, batch, args.concurrency)
+            result = await fire(name, urls, batch, args.concurrency)
             if name == DESKBOT:
                 # Let deskbot finish the work it acknowledged before the next app is measured,
                 # so that work neither steals the next app's CPU nor goes unmeasured.
                 sent += args.requests
                 await _opened(database, sent)
                 done_in.append(time.perf_counter() - began)
-            if name in merged:
-                prev = merged[name]
-                result = Result(
-                    name,
-                    prev.requests + result.requests,
-                    prev.seconds + result.seconds,
-                    prev.latencies + result.latencies,
-                    prev.failures + result.failures,
-                )
-            merged[name] = result
+            merged[name] = merged[name] + result if name in merged else result
     merged[DESKBOT].opened = _incidents(database)  # type: ignore[attr-defined]
     merged[DESKBOT].expected = sent  # type: ignore[attr-defined]
     merged[DESKBOT].done_rate = args.requests * args.rounds / sum(done_in)  # type: ignore[attr-defined]
@@ -296,19 +347,21 @@ async def _opened(database: str, count: int, timeout: float = 600) -> None:
 def _report(results: dict[str, Result], args) -> None:
     deskbot, bare = results[DESKBOT], results[BARE]
     print(f"Machine: {_machine()}")
+    database = args.database_url.split("://", 1)[0] if args.database_url else "SQLite file"
     print(
         f"Requests: {args.requests} per app per round, {args.rounds} rounds, "
-        f"concurrency {args.concurrency}, outbox worker "
-        f"{'in another process' if args.no_worker else 'in the same process'}\n"
+        f"concurrency {args.concurrency}; deskbot: {args.replicas} replica(s) on {database}, "
+        f"outbox worker {'in another process' if args.no_worker else 'in the same process'}\n"
     )
-    header = "| app | requests | throughput | p50 ack | p95 ack | p99 ack | failures |"
-    print(header)
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    header = "| app | requests | throughput | p50 ack | p95 ack | p99 ack | max ack | over 3 s |"
+    print(header + " failures |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for result in results.values():
         print(
             f"| {result.name} | {result.requests} | {result.throughput:,.0f} req/s | "
             f"{result.percentile(50):.1f} ms | {result.percentile(95):.1f} ms | "
-            f"{result.percentile(99):.1f} ms | {result.failures} |"
+            f"{result.percentile(99):.1f} ms | {max(result.latencies) * 1000:.1f} ms | "
+            f"{result.over(3.0)} | {result.failures} |"
         )
     fastest = results[BARE_PBR]
     print(

@@ -330,25 +330,16 @@ class OutboxDelivery:
         self, message: OutboundMessage, *, ref: str | None = None, error: Exception | None = None
     ) -> None:
         """Write the outcome of one attempt."""
+        if error is None:
+            self._record_sent(message, ref)
+            return
         now = self.clock.now()
         with self.database.transaction() as session:
             row = session.get(OutboxMessage, message.id, with_for_update=True)
             # A late answer from an attempt whose lease another worker took over is stale.
             if row is None or row.status not in ACTIVE or row.attempts != message.attempts:
                 return
-            if error is None:
-                row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, ref, None
-                if ref and row.creates_ref and row.subject_type and row.subject_id:
-                    store_ref(
-                        session,
-                        self.clock,
-                        subject_type=row.subject_type,
-                        subject_id=row.subject_id,
-                        platform=row.platform,
-                        role=row.creates_ref,
-                        ref=ref,
-                    )
-            elif isinstance(error, PermanentFailure | RenderError) or row.attempts >= MAX_ATTEMPTS:
+            if isinstance(error, PermanentFailure | RenderError) or row.attempts >= MAX_ATTEMPTS:
                 row.status, row.last_error = "failed", _describe(error)
                 log.error(
                     "outbox %s to %s %s failed for good: %s",
@@ -362,6 +353,33 @@ class OutboxDelivery:
                 delay = after if after is not None else min(2.0**row.attempts, MAX_BACKOFF)
                 row.status, row.last_error = "pending", _describe(error)
                 row.next_attempt_at = now + timedelta(seconds=delay)
+
+    def _record_sent(self, message: OutboundMessage, ref: str | None) -> None:
+        # The common case, once per delivered message: one UPDATE … RETURNING, where a
+        # read-then-write through the ORM cost more than the send itself.
+        table = OutboxMessage.__table__
+        with self.database.transaction() as session:
+            sent = session.execute(
+                table.update()
+                .where(
+                    table.c.id == message.id,
+                    table.c.status.in_(ACTIVE),
+                    # A late answer from an attempt whose lease another worker took over.
+                    table.c.attempts == message.attempts,
+                )
+                .values(status="sent", sent_at=self.clock.now(), external_ref=ref, last_error=None)
+                .returning(table.c.creates_ref, table.c.subject_type, table.c.subject_id)
+            ).first()
+            if sent is not None and ref and all(sent):
+                store_ref(
+                    session,
+                    self.clock,
+                    subject_type=sent.subject_type,
+                    subject_id=sent.subject_id,
+                    platform=self.platform,
+                    role=sent.creates_ref,
+                    ref=ref,
+                )
 
     async def deliver_once(self) -> int:
         """Send every claimable row once, each lane's run in order; returns how many rows it
