@@ -105,9 +105,18 @@ def _delivery(runtime: Runtime, interval: float):
     return runtime.add_sender("slack", adapter.sender())
 
 
-async def _drain(delivery) -> None:
-    while await delivery.deliver_once():
-        pass
+async def _drain(runtime: Runtime, delivery) -> None:
+    """Deliver as the worker does (`keep_delivering`) until nothing is left to send."""
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        while await asyncio.to_thread(_pending, runtime):
+            await asyncio.sleep(0.1)
+        stop.set()
+
+    watching = asyncio.ensure_future(watch())
+    await delivery.keep_delivering(stop, asyncio.Event(), poll=0.1)
+    await watching
     await delivery.close()
 
 
@@ -116,7 +125,7 @@ def _worker(url: str, api: tuple[str, str], channels: int, interval: float, star
     runtime = _runtime(url, api, channels)
     delivery = _delivery(runtime, interval)
     start.wait()
-    asyncio.run(_drain(delivery))
+    asyncio.run(_drain(runtime, delivery))
     runtime.close()
 
 
@@ -153,7 +162,7 @@ def measure_drain(url: str, api: tuple[str, str], messages: int) -> None:
     support.settle(runtime)
     delivery = _delivery(runtime, 0.0)
     cpu, wall = time.process_time(), time.perf_counter()
-    asyncio.run(_drain(delivery))
+    asyncio.run(_drain(runtime, delivery))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     left = _pending(runtime)
     print(
@@ -182,9 +191,13 @@ def measure_channels(url: str | None, api: tuple[str, str], channels: int, per: 
                 process.start()
             start.wait()
             wall = time.perf_counter()
+            # Until the last message is out (not until the processes have exited: their
+            # shutdown is not delivery).
+            while _pending(runtime) and any(p.is_alive() for p in processes):
+                time.sleep(0.05)
+            wall = time.perf_counter() - wall
             for process in processes:
                 process.join()
-            wall = time.perf_counter() - wall
             total = channels * per
             # Each channel takes one per second, its first at once: `per - 1` seconds at best.
             ceiling = total / max(per - 1, 1)

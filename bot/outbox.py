@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -39,6 +39,8 @@ LEASE = timedelta(seconds=10)
 RENEW_EVERY = 3.0  # seconds between lease renewals of rows being sent
 RUN = 20  # rows of one lane claimed (and sent in order) at once
 MAX_LANES = 200  # lanes looked at per claim
+LANES_PER_CLAIM = 20  # lanes a continuous worker takes at once (two workers share a burst)
+STOP_WAIT = 5.0  # seconds a stopping worker lets the messages being sent finish
 # A flooded channel: more rows waiting than a sender that paces itself gets out in about
 # ten seconds. Then the new-incident cards waiting in it are gathered into one digest.
 DIGEST_MIN = 3  # cards worth gathering
@@ -106,6 +108,7 @@ class OutboxDelivery:
         platform: str,
         sender: Sender,
         run_size: int = RUN,
+        lanes_apart: bool = True,
     ) -> None:
         self.database = database
         self.policy = policy
@@ -116,7 +119,11 @@ class OutboxDelivery:
         # that stream in the order things happened. (A paced run outlasts one lease: it is
         # renewed while the run goes on, and the run stops if renewing falls behind.)
         self.run_size = run_size
-        self._leased_at = 0.0  # time.monotonic() when this worker's leases were last set
+        # Lanes delivered side by side, each at its own pace (`keep_delivering`); a terminal,
+        # one stream, delivers everything in one pass at a time instead.
+        self.lanes_apart = lanes_apart
+        self._renewed_at = 0.0  # time.monotonic() of the last renewal of every lease held
+        self._stopping = False
         # Senders that pace themselves (Slack: one message a second per channel) say how
         # many waiting rows make a channel flooded; None: never gather cards.
         self.digest_at: int | None = getattr(sender, "digest_at", None)
@@ -125,19 +132,27 @@ class OutboxDelivery:
         self._last_lane: tuple[str, str] | None = None
         self._in_flight: set[int] = set()
 
-    def claim(self) -> list[OutboundMessage]:
+    def claim(
+        self, skip: Collection[tuple[str, str]] = (), lanes: int = MAX_LANES
+    ) -> list[OutboundMessage]:
         """Lease the due head rows of each lane with nothing in flight, a run per lane.
 
         A lane's run is its oldest active rows, in order, up to the first that is not due
         (a row backing off holds the rows behind it). A lane whose head another worker holds
-        is skipped, so its order cannot be broken.
+        is skipped, so its order cannot be broken; so are the lanes in `skip` (this process
+        is between two runs of them). At most `lanes` lanes get a run.
         """
         now = self.clock.now()
         claimed: list[OutboundMessage] = []
         self.failed_at_claim = 0
+        taken = 0
         with self.database.transaction() as session:
             for lane in self._lanes(session):
-                claimed += self._claim_run(session, lane, now)
+                if lane in skip or taken >= lanes:
+                    continue
+                run = self._claim_run(session, lane, now)
+                claimed += run
+                taken += 1 if run else 0
         return sorted(claimed, key=lambda message: message.id)
 
     def _lanes(self, session) -> list[tuple[str, str]]:
@@ -203,11 +218,22 @@ class OutboxDelivery:
         )
         if not heads:
             return []
-        locked = {
+        # The head first: whoever locks it owns the lane for this claim. Locking the whole
+        # run at once with SKIP LOCKED let two workers claiming together split it between
+        # them (one kept rows 1-3, the other locked 4-20 and could use none of them), and
+        # the rest of the lane then idled until the next claim.
+        head = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == heads[0])
+            .with_for_update(skip_locked=True)
+        ).first()
+        if head is None:
+            return []
+        locked = {head.id: head} | {
             row.id: row
             for row in session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.id.in_(heads))
+                .where(OutboxMessage.id.in_(heads[1:]))
                 .with_for_update(skip_locked=True)
             )
         }
@@ -384,36 +410,99 @@ class OutboxDelivery:
     async def deliver_once(self) -> int:
         """Send every claimable row once, each lane's run in order; returns how many rows it
         dealt with (attempted, or failed for good without an attempt), so callers loop while
-        there is work."""
+        there is work. (The worker uses `keep_delivering`; this is one pass of it.)"""
         messages = await asyncio.to_thread(self.claim)
-        self._leased_at = time.monotonic()
-        runs: dict[tuple[str, str], list[OutboundMessage]] = {}
-        for message in messages:
-            runs.setdefault((message.destination_kind, message.destination), []).append(message)
-        self._in_flight.update(m.id for m in messages)
+        runs = _runs(messages)
         renewing = asyncio.ensure_future(self._renew_leases()) if messages else None
         try:
-            attempted = await asyncio.gather(*(self._deliver_run(run) for run in runs.values()))
+            attempted = await asyncio.gather(
+                *(self._deliver_run(run, time.monotonic()) for run in runs.values())
+            )
         finally:
             if renewing is not None:
                 renewing.cancel()
-            self._in_flight.difference_update(m.id for m in messages)
         return sum(attempted) + self.failed_at_claim
 
-    async def _deliver_run(self, run: list[OutboundMessage]) -> int:
+    async def keep_delivering(self, stop: asyncio.Event, wake: asyncio.Event, poll: float) -> None:
+        """Deliver until `stop`, each lane in a task of its own.
+
+        A lane goes on to its next run as soon as one ends, so a channel paced at one
+        message a second never holds up another channel, a timer, or the claim of a lane
+        that was idle. A claim takes a few lanes at a time, so two workers share a burst.
+        """
+        self._stopping = False
+        going: dict[tuple[str, str], asyncio.Task[int]] = {}
+        renewing = asyncio.ensure_future(self._renew_leases())
+        try:
+            while not stop.is_set():
+                try:
+                    claimed = await asyncio.to_thread(self.claim, set(going), LANES_PER_CLAIM)
+                except Exception:  # the database may be away: the next pass tries again
+                    log.warning("outbox: claim failed; retrying", exc_info=True)
+                    claimed = []
+                for lane, run in _runs(claimed).items():
+                    task = asyncio.ensure_future(self._keep_lane(lane, run))
+                    going[lane] = task
+                    task.add_done_callback(lambda _, lane=lane: going.pop(lane, None))
+                if claimed:
+                    continue  # more lanes may be due than one claim takes
+                wake.clear()
+                await _first(wake, stop, timeout=poll)
+        finally:
+            self._stopping = True  # each lane stops after the message it is sending
+            if going:
+                _, late = await asyncio.wait(list(going.values()), timeout=STOP_WAIT)
+                for task in late:
+                    task.cancel()
+            renewing.cancel()
+
+    async def _keep_lane(self, lane: tuple[str, str], run: list[OutboundMessage]) -> int:
+        """Send a lane's runs one after another while it has due rows; returns how many."""
+        dealt = 0
+        while run and not self._stopping:
+            done = await self._deliver_run(run, time.monotonic())
+            dealt += done
+            if done < len(run) or len(run) < self.run_size:
+                break  # stopped, or the lane has nothing more due
+            try:
+                run = await asyncio.to_thread(self.claim_lane, lane)
+            except Exception:  # the database may be away: the next claim takes the lane
+                log.warning("outbox: could not claim more of a lane", exc_info=True)
+                break
+        return dealt
+
+    def claim_lane(self, lane: tuple[str, str]) -> list[OutboundMessage]:
+        """Lease the next run of one lane."""
+        self.failed_at_claim = 0
+        with self.database.transaction() as session:
+            return self._claim_run(session, lane, self.clock.now())
+
+    async def _deliver_run(self, run: list[OutboundMessage], leased_at: float) -> int:
         """Send one lane's run in order; after a failure, the rest go back to wait behind it.
 
         If the leases could not be renewed for most of their length (the database is away,
-        the process starved), the run stops: another worker may own those rows by now.
+        the process starved), the run stops: another worker may own those rows by now. So
+        it does when the worker is stopping: the rest are given back at once.
         """
-        for done, message in enumerate(run, start=1):
-            if time.monotonic() - self._leased_at > LEASE.total_seconds() * 0.7:
-                log.warning("outbox: leases not renewed in time; leaving the rest of a run")
-                return done - 1
-            if not await self._deliver(message):
-                await asyncio.to_thread(self.release, run[done:])
-                return done
-        return len(run)
+        self._in_flight.update(m.id for m in run)
+        try:
+            for done, message in enumerate(run, start=1):
+                # Past 70% of a lease not renewed, another worker may take the rows soon.
+                if (
+                    time.monotonic() - max(leased_at, self._renewed_at)
+                    > LEASE.total_seconds() * 0.7
+                ):
+                    log.warning("outbox: leases not renewed in time; leaving the rest of a run")
+                    return done - 1
+                if self._stopping:
+                    await asyncio.to_thread(self.release, run[done - 1 :])
+                    return done - 1
+                if not await self._deliver(message):
+                    await asyncio.to_thread(self.release, run[done:])
+                    return done
+            return len(run)
+        finally:
+            self._in_flight.difference_update(m.id for m in run)
 
     async def _deliver(self, message: OutboundMessage) -> bool:
         """Send one message and record the outcome; False if it was not sent."""
@@ -475,7 +564,7 @@ class OutboxDelivery:
                 .values(next_attempt_at=self.clock.now() + LEASE)
                 .execution_options(synchronize_session=False)
             )
-        self._leased_at = renewed_at  # measured from before the update: the safe side
+        self._renewed_at = renewed_at  # measured from before the update: the safe side
 
 
 _WAIT = object()  # a row that must wait (its room is not there yet): the lane waits too
@@ -483,3 +572,21 @@ _WAIT = object()  # a row that must wait (its room is not there yet): the lane w
 
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def _runs(messages: list[OutboundMessage]) -> dict[tuple[str, str], list[OutboundMessage]]:
+    """Claimed rows by lane, each lane's in order."""
+    runs: dict[tuple[str, str], list[OutboundMessage]] = {}
+    for message in messages:
+        runs.setdefault((message.destination_kind, message.destination), []).append(message)
+    return runs
+
+
+async def _first(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of `events` is set, or `timeout` seconds."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

@@ -120,7 +120,12 @@ class TimerWorker:
 
 
 class Worker:
-    """Runs the timer loop and one delivery loop per platform until stopped."""
+    """Runs the timer loop and each platform's delivery until stopped.
+
+    Timers, and deliveries that keep one stream (the console), go in passes; every other
+    platform's lanes are delivered side by side (`OutboxDelivery.keep_delivering`), so a
+    paced channel never holds up a timer or another channel.
+    """
 
     def __init__(
         self, timers: TimerWorker, deliveries: list[OutboxDelivery], poll_interval: float = 1.0
@@ -128,13 +133,14 @@ class Worker:
         self.timers = timers
         self.deliveries = deliveries
         self.poll_interval = poll_interval
-        self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
         """Ask the loops to look for work now (thread-safe; called after each commit)."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
+            for wake in self._wakes:
+                self._loop.call_soon_threadsafe(wake.set)
 
     async def run_once(self) -> int:
         """One pass: fire due timers, then deliver what is due. Returns work done."""
@@ -146,20 +152,41 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; an error in one pass is logged and the loop goes on."""
         self._loop = asyncio.get_running_loop()
+        in_passes = [d for d in self.deliveries if not d.lanes_apart]
+        loops = [self._passes(stop, in_passes, self._new_wake())]
+        loops += [
+            delivery.keep_delivering(stop, self._new_wake(), self.poll_interval)
+            for delivery in self.deliveries
+            if delivery.lanes_apart
+        ]
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            for delivery in self.deliveries:
+                await delivery.close()
+
+    def _new_wake(self) -> asyncio.Event:
+        wake = asyncio.Event()
+        self._wakes.append(wake)
+        return wake
+
+    async def _passes(
+        self, stop: asyncio.Event, deliveries: list[OutboxDelivery], wake: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             try:
-                done = await self.run_once()
+                done = await asyncio.to_thread(self.timers.run_due)
+                for delivery in deliveries:
+                    done += await delivery.deliver_once()
             except Exception:
                 log.exception("worker pass failed; retrying")
                 done = 0
             if done:
                 continue
-            self._wake.clear()
-            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            wake.clear()
+            waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(
                 waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
             )
             for w in waits:
                 w.cancel()
-        for delivery in self.deliveries:
-            await delivery.close()

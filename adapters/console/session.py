@@ -25,7 +25,7 @@ class ConsoleSession:
         self.out = out
         self.sender = ConsoleSender(out)
         # One message per destination and pass: the terminal shows them in the order written.
-        self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1)
+        self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1, lanes_apart=False)
         self.user = user or self._default_user()
 
     def _default_user(self) -> str:

@@ -211,3 +211,65 @@ def test_a_run_stops_when_its_leases_cannot_be_renewed(desk, monkeypatch):
     assert asyncio.run(outbox.deliver_once()) == 2  # then 1.6 s in: past 70% of the lease
     assert sender.sent == [1, 2]
     assert [r.status for r in rows(desk)] == ["sent", "sent", "sending"]
+
+
+def test_a_lane_held_up_by_its_platform_does_not_hold_up_another_lane(desk):
+    # A channel paced (or slowed) by its platform once kept every later claim waiting for
+    # its run to end: another channel's new message waited behind it.
+    from bot.identity import PlatformIdentity
+
+    class HeldSender:
+        def __init__(self, held: str) -> None:
+            self.held, self.sent = held, []
+            self.release = asyncio.Event()
+
+        async def send(self, message):
+            if message.destination == self.held:
+                await self.release.wait()
+            self.sent.append(message.id)
+            return None
+
+    def open_incident(title: str, destination: str | None = None) -> int:
+        desk.runtime.dispatcher.execute(
+            PlatformIdentity("console", "alice"), f"/incident new {title}"
+        )
+        row = rows(desk)[-1]
+        if destination is not None:
+            with desk.runtime.database.transaction() as session:
+                session.get(OutboxMessage, row.id).destination = destination
+        return row.id
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        first, second = open_incident("first"), open_incident("second")
+        held = rows(desk)[0].destination
+        sender = HeldSender(held)
+        outbox = OutboxDelivery(
+            database=desk.runtime.database,
+            policy=desk.runtime.policy,
+            clock=desk.clock,
+            platform="console",
+            sender=sender,
+        )
+        stop, wake = asyncio.Event(), asyncio.Event()
+        delivering = asyncio.ensure_future(outbox.keep_delivering(stop, wake, poll=0.02))
+        await asyncio.sleep(0.1)  # the held lane is claimed and stuck on its first message
+        elsewhere = await asyncio.to_thread(open_incident, "third", "elsewhere")
+        wake.set()
+        for _ in range(250):
+            if elsewhere in sender.sent:
+                break
+            await asyncio.sleep(0.02)
+        while_held = list(sender.sent)
+        sender.release.set()
+        for _ in range(250):
+            if len(sender.sent) == 3:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await delivering
+        return while_held, sender.sent, [first, second, elsewhere]
+
+    while_held, sent, (first, second, elsewhere) = asyncio.run(scenario())
+    assert while_held == [elsewhere]  # delivered while the other lane was still held
+    assert sent == [elsewhere, first, second]  # and the held lane kept its order
+    assert [r.status for r in rows(desk)] == ["sent"] * 3
