@@ -10,138 +10,36 @@ supported deployment); the figures go to docs/reliability.md.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import create_engine, text
 
+from tests.chaos.support import (
+    Deskbot,
+    free_port,
+    postgres_only,
+    print_logs,
+    query,
+    sla_warnings,
+    wait_for,
+)
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import SlackSigner
 from tests.slack.harness import CONFIG, SECRET, TRIAGE, add_company_users
 
 ROOT = Path(__file__).resolve().parents[2]
-DESKBOT = str(Path(sys.executable).parent / "deskbot")
 COMMANDS = 60
 WORKERS = 8  # concurrent senders
 BURST = 8  # commands sent at once to the serve about to be killed
 # P3 is answered within a minute here, so its SLA warning (at 75%) falls due during the run.
 CHAOS_CONFIG = CONFIG.replace("P3: {respond: 4h, resolve: 2d}", "P3: {respond: 1m, resolve: 2d}")
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-    reason="the chaos test runs several processes on PostgreSQL (set DATABASE_URL)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cluster:
-    """A throwaway PostgreSQL cluster (initdb, pg_ctl) that the test may restart."""
-
-    def __init__(self, root: Path) -> None:
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        if not versions:
-            pytest.skip("PostgreSQL's server binaries are not installed")
-        self.bin = versions[-1]
-        self.root, self.port = root, _free_port()
-        self.data = root / "data"
-
-    def _as_postgres(self, *args: str) -> None:
-        command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> str:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres")
-        self._as_postgres("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
-        self._pg_ctl("start")
-        self._as_postgres(
-            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "chaos"
-        )
-        return f"postgresql://postgres@127.0.0.1:{self.port}/chaos"
-
-    def _pg_ctl(self, action: str) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
-            "-c synchronous_commit=off -c max_connections=200"
-        )
-        self._as_postgres(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "-m",
-            "fast",
-            action,
-            "-o",
-            options,
-        )
-
-    def restart(self) -> None:
-        self._pg_ctl("restart")
-
-    def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._pg_ctl("stop")
-
-
-@pytest.fixture
-def cluster() -> Iterator[tuple[Cluster, str]]:
-    # Not under pytest's tmp_path: the postgres user must be able to reach it.
-    root = Path(tempfile.mkdtemp(prefix="deskbot-chaos-pg-"))
-    pg = Cluster(root)
-    try:
-        url = pg.start()
-        yield pg, url
-    finally:
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-class Deskbot:
-    """One `deskbot serve` or `deskbot worker` process."""
-
-    def __init__(self, role: str, env: dict[str, str], log: Path, port: int | None = None):
-        self.role, self.port, self.log = role, port, log
-        environment = dict(env) | ({"PORT": str(port)} if port else {})
-        self.process = subprocess.Popen(
-            [DESKBOT, role], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT
-        )
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+pytestmark = postgres_only
 
 
 def _wait_ready(port: int, timeout: float = 60) -> None:
@@ -174,25 +72,23 @@ def test_nothing_acknowledged_is_lost_or_done_twice_through_kills_and_a_database
         }
         processes: list[Deskbot] = []
         try:
-            first = Deskbot("serve", env, tmp_path / "serve-1.log", _free_port())
+            first = Deskbot("serve", env, tmp_path / "serve-1.log", free_port())
             _wait_ready(first.port)  # it migrates the empty database
-            second = Deskbot("serve", env, tmp_path / "serve-2.log", _free_port())
+            second = Deskbot("serve", env, tmp_path / "serve-2.log", free_port())
             workers = [Deskbot("worker", env, tmp_path / f"worker-{n}.log") for n in (1, 2)]
             processes = [first, second, *workers]
             _wait_ready(second.port)
             acknowledged, figures = _send_commands(slack, (first, second), workers, pg)
-            _wait_for(lambda: _answered(slack, acknowledged), 120, "every command answered")
-            _wait_for(lambda: _cards(slack) >= len(acknowledged), 240, "every card posted")
+            wait_for(lambda: _answered(slack, acknowledged), 120, "every command answered")
+            wait_for(lambda: _cards(slack) >= len(acknowledged), 240, "every card posted")
             # Let the SLA warnings (due 45 s after each incident) fall due and fire.
-            _wait_for(lambda: _warnings(url) >= len(acknowledged), 240, "SLA warnings fired")
+            wait_for(lambda: sla_warnings(url) >= len(acknowledged), 240, "SLA warnings fired")
             time.sleep(3)
             _check(slack, url, acknowledged, figures)
         finally:
             for process in processes:
                 process.stop()
-            for log in sorted(tmp_path.glob("*.log")):
-                tail = log.read_text()[-3000:]
-                print(f"--- {log.name}\n{tail}")
+            print_logs(tmp_path)
 
 
 def _send_commands(slack, serves, workers, pg) -> tuple[dict[int, str], dict[str, int]]:
@@ -254,14 +150,6 @@ def _send_commands(slack, serves, workers, pg) -> tuple[dict[int, str], dict[str
     return acknowledged, figures
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.5)
-
-
 def _answers(slack) -> Counter:
     return Counter(c.path.rsplit("/", 1)[1] for c in slack.calls("response_url"))
 
@@ -307,21 +195,8 @@ def _cards(slack) -> int:
     return len(set(_card_posts(slack)))
 
 
-def _query(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(sql)))
-    finally:
-        engine.dispose()
-
-
-def _warnings(url: str) -> int:
-    return _query(url, "SELECT count(*) FROM timeline_entries WHERE kind = 'sla_warning'")[0][0]
-
-
 def _check(slack, url: str, acknowledged: dict[int, str], figures: Counter) -> None:
-    titles = Counter(t for (t,) in _query(url, "SELECT title FROM incidents"))
+    titles = Counter(t for (t,) in query(url, "SELECT title FROM incidents"))
     acted = {n: titles[f"chaos {n}"] for n in acknowledged}
     assert all(count == 1 for count in acted.values()), {n: c for n, c in acted.items() if c != 1}
     # Unacknowledged commands may or may not have been acted on; none twice.
@@ -331,7 +206,7 @@ def _check(slack, url: str, acknowledged: dict[int, str], figures: Counter) -> N
     repeated = sum(answers[rid] - 1 for rid in acknowledged.values())
     cards = _card_posts(slack)
     duplicated_cards = len(cards) - len(set(cards))
-    numbers = {n for (n,) in _query(url, "SELECT id FROM incidents")}
+    numbers = {n for (n,) in query(url, "SELECT id FROM incidents")}
     assert set(cards) == numbers, "an incident's card never reached the channel"
     # Order holds per incident: nothing about an incident reaches the channel before its
     # card. (Across incidents, cards go in the order their notifications were written.)
@@ -340,18 +215,18 @@ def _check(slack, url: str, acknowledged: dict[int, str], figures: Counter) -> N
 
     warnings = Counter(
         i
-        for (i,) in _query(
+        for (i,) in query(
             url, "SELECT incident_id FROM timeline_entries WHERE kind = 'sla_warning'"
         )
     )
     assert set(warnings.values()) == {1}, "an SLA warning fired twice"
     assert len(warnings) == len(titles)
-    fired = _query(url, "SELECT count(*) FROM timers WHERE state = 'failed'")[0][0]
+    fired = query(url, "SELECT count(*) FROM timers WHERE state = 'failed'")[0][0]
     assert fired == 0
-    pending_work = _query(url, "SELECT count(*) FROM inbound_work WHERE state = 'pending'")[0][0]
+    pending_work = query(url, "SELECT count(*) FROM inbound_work WHERE state = 'pending'")[0][0]
     assert pending_work == 0
 
-    taken_over = _query(url, "SELECT count(*) FROM inbound_work WHERE attempts >= 1")[0][0]
+    taken_over = query(url, "SELECT count(*) FROM inbound_work WHERE attempts >= 1")[0][0]
     figures = dict(figures) | {
         "commands sent": COMMANDS + BURST,
         "taken over from a dead process": taken_over,

@@ -163,6 +163,14 @@ class FakeGateway:
             raise RuntimeError("no identified gateway session to dispatch on; wait for READY first")
         return await self._dispatch(session, event, data)
 
+    async def dispatch_on(self, session: GatewaySession, event: str, data: JSON) -> int:
+        """Send dispatch ``event`` on a session of the test's choosing, current or not.
+
+        Real Discord's behaviour with two unsharded sessions of one bot is not documented;
+        tests that run several bot processes pick the receiving sessions themselves.
+        """
+        return await self._dispatch(session, event, data)
+
     async def drop(self, code: int = 4000, reason: str = "fake gateway drop") -> None:
         """Close the live connection from the server side with ``code``, keeping the session resumable.
 
