@@ -40,6 +40,7 @@ RENEW_EVERY = 3.0  # seconds between lease renewals of rows being sent
 RUN = 20  # rows of one lane claimed (and sent in order) at once
 MAX_LANES = 200  # lanes looked at per claim
 LANES_PER_CLAIM = 20  # lanes a continuous worker takes at once (two workers share a burst)
+GATHER_WAKES = 0.05  # seconds a woken worker waits for more commits before claiming
 STOP_WAIT = 5.0  # seconds a stopping worker lets the messages being sent finish
 # A flooded channel: more rows waiting than a sender that paces itself gets out in about
 # ten seconds. Then the new-incident cards waiting in it are gathered into one digest.
@@ -448,6 +449,10 @@ class OutboxDelivery:
                     continue  # more lanes may be due than one claim takes
                 wake.clear()
                 await _first(wake, stop, timeout=poll)
+                if wake.is_set() and not stop.is_set():
+                    # Woken by a commit: let the commits of a burst gather into one claim
+                    # rather than a claim (and, on SQLite, a turn at the write lock) each.
+                    await asyncio.sleep(GATHER_WAKES)
         finally:
             self._stopping = True  # each lane stops after the message it is sending
             if going:

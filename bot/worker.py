@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import OperationalError
 
 from bot.identity import BY_NAME
-from bot.outbox import OutboxDelivery
+from bot.outbox import GATHER_WAKES, OutboxDelivery
 from domain import timers
 from domain.context import DeskContext, PendingRows
 
@@ -190,3 +190,5 @@ class Worker:
             )
             for w in waits:
                 w.cancel()
+            if wake.is_set() and not stop.is_set():
+                await asyncio.sleep(GATHER_WAKES)  # a burst's commits: one pass, not one each
