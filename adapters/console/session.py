@@ -7,7 +7,10 @@ import threading
 from typing import TextIO
 
 from adapters.console.sender import ConsoleSender
+from bot.commands import COMMANDS
+from bot.grammar import build_argv
 from bot.identity import CONSOLE, PlatformIdentity, people_names
+from bot.intake import title_and_details, understand
 from bot.runtime import Runtime
 
 META_HELP = """Console commands:
@@ -15,6 +18,7 @@ META_HELP = """Console commands:
   :who         list the people you can act as
   :help        this help (and /desk help for the desk's commands)
   :quit        leave (Ctrl-D works too)"""
+PLAIN_HELP = "Or just tell me what is wrong in your own words, and I'll offer to open an incident."
 
 
 class ConsoleSession:
@@ -27,6 +31,7 @@ class ConsoleSession:
         # One message per destination and pass: the terminal shows them in the order written.
         self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1, lanes_apart=False)
         self.user = user or self._default_user()
+        self._offer: str | None = None  # words offered as an incident, waiting for yes/no
 
     def _default_user(self) -> str:
         people = list(self.runtime.policy.people.values())
@@ -47,12 +52,44 @@ class ConsoleSession:
             return True
         if line.startswith(":"):
             return self._meta(line)
-        identity = PlatformIdentity(CONSOLE, self.user)
-        async with self.sender.turn:
-            reply = await asyncio.to_thread(self.runtime.dispatcher.execute, identity, line)
-            self.write(reply.text)
-        await self.flush()
+        if not line.startswith("/"):
+            await self._plain(line)
+            return True
+        self._offer = None
+        await self._run(line)
         return True
+
+    async def _run(self, line: str | list[str], hint: str | None = None) -> None:
+        """Run a command (text, or an argv built here) as the acting person; print the reply."""
+        identity = PlatformIdentity(CONSOLE, self.user)
+        dispatcher = self.runtime.dispatcher
+        run = dispatcher.execute if isinstance(line, str) else dispatcher.execute_argv
+        async with self.sender.turn:
+            reply = await asyncio.to_thread(run, identity, line)
+            self.write(reply.text)
+            if hint:
+                self.write(hint)
+        await self.flush()
+
+    async def _plain(self, line: str) -> None:
+        """A line in the person's own words, as a DM to the bot is on Slack and Discord."""
+        said = understand(line, COMMANDS)
+        offer, self._offer = self._offer, None
+        if said.kind == "help":
+            await self._run("/desk help", PLAIN_HELP)
+        elif said.kind == "command":
+            await self._run(said.line, f"(Commands start with a slash: {said.line[:60]})")
+        elif said.kind == "no" and offer is not None:
+            self.write("OK, no incident. Tell me any time.")
+        elif said.kind == "yes" and offer is not None:
+            title, details = title_and_details(offer)
+            await self._run(build_argv("incident", "new", [title], {"description": details}))
+        elif said.kind in ("yes", "no"):
+            self.write("Tell me what is wrong in your own words, or type help.")
+        else:
+            self._offer = said.line
+            title, _ = title_and_details(said.line)
+            self.write(f'Shall I open an incident "{title}"? Type yes to open it, or no.')
 
     async def flush(self) -> None:
         """Fire due timers and print every notification waiting for the console."""
