@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "config":  # checking a file needs no port
             print(f"deskbot: {exc}", file=sys.stderr)
             return 2
-        settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "PORT"})
+        # Checking a file needs neither a port nor a database.
+        ignored = ("PORT", "DATABASE_URL")
+        settings = Settings.from_env({k: v for k, v in os.environ.items() if k not in ignored})
     if args.command == "config":
         return config_check(settings, args.file)
     try:

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 import migrations
 
@@ -69,13 +70,18 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.in_memory = self.is_sqlite and (
+            self.url in ("sqlite://", "sqlite:///")
+            or ":memory:" in self.url
+            or "mode=memory" in self.url
+        )
         self.engine: Engine = self._create_engine()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = WriteTurn() if self.is_sqlite else None
         self._dirty = threading.Event()
         self._stopped = threading.Event()
         self._checkpointer: threading.Thread | None = None
-        if self.is_sqlite and ":memory:" not in self.url:
+        if self.is_sqlite and not self.in_memory:
             event.listens_for(self.engine, "commit")(lambda _conn: self._dirty.set())
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_loop, daemon=True, name="sqlite-checkpoint"
@@ -85,14 +91,20 @@ class Database:
     def _create_engine(self) -> Engine:
         if not self.is_sqlite:
             return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+        # An in-memory database lives as long as its connection: every thread must share one
+        # (StaticPool), or each would see an empty database of its own ("no such table").
+        # Threads of this process take turns at it through the write turn below.
+        pool = {"poolclass": StaticPool} if self.in_memory else {}
+        engine = create_engine(
+            self.url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:
             # Let SQLAlchemy, not the driver, decide when a transaction starts (see "begin").
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            if ":memory:" not in self.url:
+            if not self.in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 # Checkpoints run on their own thread (below), not inside a user's commit.
                 cursor.execute("PRAGMA wal_autocheckpoint=0")

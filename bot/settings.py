@@ -6,6 +6,31 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+SUPPORTED_DATABASES = "sqlite:///path/to/deskbot.db or postgresql://user:password@host/dbname"
+# The schemes deskbot can open: SQLite (built in) and PostgreSQL through psycopg 3.
+DATABASE_SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresql+psycopg"})
+
+
+def check_database_url(url: str) -> None:
+    """ValueError, in one line that never repeats the URL's password, unless deskbot can
+    open `url`."""
+    scheme, found, _ = url.partition("://")
+    if not found or not scheme or " " in scheme:
+        raise ValueError(f"DATABASE_URL is not a database URL; use {SUPPORTED_DATABASES}")
+    scheme = scheme.lower()
+    if scheme in DATABASE_SCHEMES:
+        return
+    if scheme.startswith(("postgresql+", "postgres+")):
+        driver = scheme.partition("+")[2]
+        raise ValueError(
+            f"DATABASE_URL asks for the PostgreSQL driver {driver!r}, which deskbot does not "
+            "use: write postgresql://… (deskbot connects with psycopg 3)"
+        )
+    raise ValueError(
+        f"DATABASE_URL uses {scheme[:20]!r}, which deskbot does not support; "
+        f"use {SUPPORTED_DATABASES}"
+    )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -32,8 +57,10 @@ class Settings:
         port_text = env.get("PORT", "3000")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a TCP port number, not {port_text!r}")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{cwd / 'deskbot.db'}"
+        check_database_url(database_url)
         return cls(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{cwd / 'deskbot.db'}",
+            database_url=database_url,
             config_path=config_path if (config or config_path.exists()) else None,
             port=int(port_text),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
