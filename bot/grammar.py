@@ -7,8 +7,6 @@ the text (or an argv they already split) to `parse`. What the commands are lives
 
 from __future__ import annotations
 
-import difflib
-
 from bot.commands.spec import Command, Invocation, Subcommand
 
 QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
@@ -34,6 +32,19 @@ def _table() -> dict[str, Command]:
     return COMMANDS
 
 
+class Quoted(str):
+    """A token that was one quoted phrase; `marks` are its quotes, to put back where the
+    phrase is part of longer text."""
+
+    marks: tuple[str, str] = ('"', '"')
+
+
+def _quoted(text: str, opening: str) -> Quoted:
+    token = Quoted(text)
+    token.marks = (opening, QUOTES[opening])
+    return token
+
+
 def tokenize(text: str) -> list[str]:
     """Split on white space, keeping quoted phrases ("…", '…', “…”) together."""
     if len(text) > MAX_INPUT:
@@ -43,6 +54,7 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     current: list[str] = []
     in_token = False
+    quote_opened: str | None = None  # the quote a token began with, if it began with one
     i = 0
     while i < len(text):
         char = text[i]
@@ -54,13 +66,19 @@ def tokenize(text: str) -> list[str]:
             closing = QUOTES[char]
             raise UsageError(f"A quote ({char}) is not closed: add the closing {closing}.")
         if end >= 0:
+            if not in_token:  # a token that starts with a quote: it may be all quoted
+                quote_opened = char
             current.append(text[i + 1 : end])
             in_token, i = True, end + 1
+            whole = quote_opened is not None and len(current) == 1
+            if whole and (i >= len(text) or text[i].isspace()):
+                tokens.append(_quoted(current[0], quote_opened))
+                current, in_token, quote_opened = [], False, None
             continue
         if char.isspace():
             if in_token:
                 tokens.append("".join(current))
-                current, in_token = [], False
+                current, in_token, quote_opened = [], False, None
         else:
             current.append(char)
             in_token = True
@@ -136,6 +154,15 @@ def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
             if flag.is_switch:
                 if has_value:
                     raise UsageError(f"--{key} takes no value.", usage)
+            elif flag.is_text:
+                # Free text runs to the next flag: no word moves to another field.
+                taken = [value] if has_value and value else []
+                while i + 1 < len(words) and not _is_flag(words[i + 1], flags_by_name):
+                    i += 1
+                    taken.append(words[i])
+                if not taken:
+                    raise UsageError(f"--{key} needs a value.", usage)
+                value = _join(taken)
             else:
                 if not has_value:
                     if i + 1 >= len(words):
@@ -149,11 +176,28 @@ def _bind(command: str, sub: Subcommand, words: list[str]) -> Invocation:
                     )
             if key in flags:
                 raise UsageError(f"--{key} is given twice.", usage)
-            flags[key] = True if flag.is_switch else (value.lower() if flag.choices else value)
+            flags[key] = True if flag.is_switch else (value.lower() if flag.choices else str(value))
         else:
             positional.append(word)
         i += 1
     return Invocation(command, sub.name, _positional(sub, positional, usage), flags)
+
+
+def _is_flag(word: str, flags_by_name: dict) -> bool:
+    """Whether `word` starts another flag (or ends the options): where free text stops."""
+    if word == "--":
+        return True
+    return word.startswith("--") and word[2:].partition("=")[0].lower() in flags_by_name
+
+
+def _join(words: list[str]) -> str:
+    """Words back into text: one quoted phrase alone is unwrapped, quotes inside longer
+    text are kept (`Can't print "quarterly report"`)."""
+    if len(words) == 1:
+        return str(words[0])
+    return " ".join(
+        f"{w.marks[0]}{w}{w.marks[1]}" if isinstance(w, Quoted) else str(w) for w in words
+    )
 
 
 def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]:
@@ -163,7 +207,7 @@ def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]
             rest = words[index:]
             words = words[:index]
             if rest:
-                args[arg.name] = " ".join(rest)
+                args[arg.name] = _join(rest)
             elif arg.required:
                 raise UsageError(f"Missing {arg.name.upper()}.", usage)
             break
@@ -171,7 +215,7 @@ def _positional(sub: Subcommand, words: list[str], usage: str) -> dict[str, str]
             if arg.required:
                 raise UsageError(f"Missing {arg.name.upper()}.", usage)
             break
-        args[arg.name] = words[index]
+        args[arg.name] = str(words[index])
     else:
         if len(words) > len(sub.args):
             extra = " ".join(words[len(sub.args) :])[:60]
@@ -225,5 +269,27 @@ def help_text(topic: str = "") -> str:
 
 
 def _suggest(word: str, choices, prefix: str = "") -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean {prefix}{close[0]}?" if close else ""
+    """ " Did you mean …?" for a slip of the keyboard: one edit away (two in longer words),
+    so `page` and `rate` are not taken for `update`."""
+    allowed = 1 if len(word) <= 5 else 2
+    close = sorted(
+        (distance, choice) for choice in choices if (distance := _edits(word, choice)) <= allowed
+    )
+    return f" Did you mean {prefix}{close[0][1]}?" if close else ""
+
+
+def _edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours that turn a into b."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]

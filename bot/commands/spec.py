@@ -30,7 +30,11 @@ class Arg:
 
 @dataclass(frozen=True)
 class Flag:
-    """A --flag, with a value (maybe limited to `choices`) or a plain switch."""
+    """A --flag, with a value (maybe limited to `choices`) or a plain switch.
+
+    A TEXT flag (`--description`) takes every word up to the next flag; any other flag
+    takes one word, so `--for 4h deploy fix` leaves "deploy fix" where it was.
+    """
 
     name: str
     help: str
@@ -40,6 +44,10 @@ class Flag:
     @property
     def is_switch(self) -> bool:
         return self.metavar is None and not self.choices
+
+    @property
+    def is_text(self) -> bool:
+        return self.metavar == "TEXT"
 
     def usage(self) -> str:
         if self.is_switch:

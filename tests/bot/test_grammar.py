@@ -166,3 +166,33 @@ def test_apostrophes_and_inch_marks_inside_words_are_letters(text, title):
 
 def test_a_quoted_flag_value():
     assert parse('/incident new x --description="two words"').flags == {"description": "two words"}
+
+
+def test_a_free_text_flag_runs_to_the_next_flag_and_never_moves_words():
+    # It once stored the title "a very long description test one of the description".
+    invocation = parse(
+        "/incident new a very long description test --description line one of the description"
+    )
+    assert invocation.args == {"title": "a very long description test"}
+    assert invocation.flags == {"description": "line one of the description"}
+
+
+def test_free_text_stops_at_the_next_known_flag_only():
+    invocation = parse("/incident new x --description use --force, then --impact high")
+    assert invocation.flags == {"description": "use --force, then", "impact": "high"}
+
+
+def test_a_typed_flag_takes_one_word():
+    invocation = parse("/incident new printer jam --impact high on floor 3")
+    assert invocation.args == {"title": "printer jam on floor 3"}
+    assert invocation.flags == {"impact": "high"}
+
+
+def test_one_quoted_phrase_is_unwrapped_but_quotes_inside_longer_text_are_kept():
+    assert parse('/incident new "VPN drops"').args == {"title": "VPN drops"}
+    assert parse('/incident new Can\'t print "quarterly report"').args == {
+        "title": 'Can\'t print "quarterly report"'
+    }
+    assert parse("/incident new x --description “so slow” today").flags == {
+        "description": "“so slow” today"
+    }
