@@ -9,9 +9,21 @@ from domain.errors import InvalidInput
 MAX_TEXT = 4000
 
 
+# Bidirectional overrides, embeddings, isolates and marks: they can make a title read
+# backwards ("abc\u202eevil" shows as "abclive"), a known spoofing trick (CVE-2021-42574).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def clean_text(text: str) -> str:
-    """Text without control characters (a NUL cannot even be stored in PostgreSQL)."""
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    """Text without control characters (a NUL cannot even be stored in PostgreSQL) and
+    without bidirectional controls."""
+    return "".join(
+        c
+        for c in text
+        if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS)
+    )
 
 
 def check_text(text: str, what: str) -> str:

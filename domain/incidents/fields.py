@@ -16,7 +16,8 @@ def parse_key(key: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"'{key[:40]}' is not an incident number; use the form INC-42.")
     if len(text) > 9:  # beyond any real desk, and beyond PostgreSQL's integer column
-        raise NotFound(f"There is no incident INC-{text[:12]}.")
+        shown = text if len(text) <= 20 else f"{text[:12]}… ({len(text)} digits)"
+        raise NotFound(f"There is no incident INC-{shown}.")
     return int(text)
 
 

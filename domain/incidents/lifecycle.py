@@ -101,7 +101,14 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     _first_response(ctx, incident)
     announce_change(ctx, incident, f"claimed by @{actor.name}")
     if actor.name != incident.reporter:
-        notify_person(ctx, incident.reporter, "incident_claimed", subject=incident, by=actor.name)
+        notify_person(
+            ctx,
+            incident.reporter,
+            "incident_claimed",
+            subject=incident,
+            by=actor.name,
+            started=True,
+        )
     if previous and previous != actor.name:
         notify_person(ctx, previous, "incident_taken_over", subject=incident, by=actor.name)
     return incident
@@ -120,6 +127,9 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
         from_group = incident.assignment_group
         incident.assignment_group, incident.assignee, incident.state = team.name, None, "new"
         record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
+        if from_group == team.name:  # taken off a person, back in the same queue: no escalation
+            announce_change(ctx, incident, f"back in team {team.name}'s queue, by @{actor.name}")
+            return incident
         announce_change(ctx, incident, f"assigned to team {team.name} by @{actor.name}")
         tell_new_team(ctx, incident, actor, from_group)
         return incident
@@ -139,7 +149,15 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     if person.name != actor.name:
         notify_person(ctx, person.name, "incident_assigned", subject=incident, by=actor.name)
     if incident.reporter not in (actor.name, person.name):
-        notify_person(ctx, incident.reporter, "incident_claimed", subject=incident, by=person.name)
+        # Assigned, not yet started: "has been assigned", not "is working on".
+        notify_person(
+            ctx,
+            incident.reporter,
+            "incident_claimed",
+            subject=incident,
+            by=person.name,
+            started=False,
+        )
     return incident
 
 
