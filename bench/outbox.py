@@ -111,7 +111,7 @@ async def _drain(runtime: Runtime, delivery) -> None:
 
     async def watch() -> None:
         while await asyncio.to_thread(_pending, runtime):
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
         stop.set()
 
     watching = asyncio.ensure_future(watch())
