@@ -32,6 +32,7 @@ class ConsoleSession:
         self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1, lanes_apart=False)
         self.user = user or self._default_user()
         self._offer: str | None = None  # words offered as an incident, waiting for yes/no
+        self._flushing = asyncio.Lock()
 
     def _default_user(self) -> str:
         people = list(self.runtime.policy.people.values())
@@ -93,9 +94,10 @@ class ConsoleSession:
 
     async def flush(self) -> None:
         """Fire due timers and print every notification waiting for the console."""
-        await asyncio.to_thread(self.runtime.timers.run_due)
-        while await self.delivery.deliver_once():
-            pass
+        async with self._flushing:  # a command's flush and the background tick, in turn
+            await asyncio.to_thread(self.runtime.timers.run_due)
+            while await self.delivery.deliver_once():
+                pass
 
     def _meta(self, line: str) -> bool:
         word, _, rest = line[1:].partition(" ")
@@ -116,15 +118,16 @@ class ConsoleSession:
         return True
 
     async def run(self, stream: TextIO, *, echo: bool, prompt: bool) -> None:
-        """Read lines until end of input. `echo` repeats each command (for piped transcripts)."""
+        """Read lines until end of input. `echo` repeats each command (for piped transcripts);
+        `prompt` means a person at a terminal: line editing, and notifications as they come."""
+        if prompt:
+            from adapters.console.interactive import run_interactive  # prompt_toolkit
+
+            await run_interactive(self)
+            return
         while True:
-            if prompt:
-                self.out.write(f"{self.user}> ")
-                self.out.flush()
             line = await _read_line(stream)
             if not line:
-                if prompt:
-                    self.write("")
                 return
             if echo and line.strip():
                 self.write(f"{self.user}> {line.strip()}")
