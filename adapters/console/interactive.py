@@ -19,9 +19,9 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
-from sqlalchemy import select
 
 from bot.commands import COMMANDS
+from bot.identity import CONSOLE, PlatformIdentity
 
 if TYPE_CHECKING:
     from adapters.console.session import ConsoleSession
@@ -57,16 +57,11 @@ class DeskCompleter(Completer):
                 yield Completion(name, start_position=-len(word))
 
     def _open_keys(self) -> list[str]:
-        from domain.incidents import IncidentRecord
-
-        with self.session.runtime.database.transaction() as db:
-            ids = db.scalars(
-                select(IncidentRecord.id)
-                .where(IncidentRecord.state.not_in(("closed", "cancelled")))
-                .order_by(IncidentRecord.id.desc())
-                .limit(KEYS_SHOWN)
-            ).all()
-        return [f"INC-{n}" for n in ids]
+        """The open incidents the acting person would see on a home tab, newest first."""
+        identity = PlatformIdentity(CONSOLE, self.session.user)
+        home = self.session.runtime.dispatcher.home(identity)
+        keys = {s["key"] for s in (*home.reported, *home.assigned, *home.queue) if "key" in s}
+        return sorted(keys, key=lambda key: -int(key.rpartition("-")[2] or 0))[:KEYS_SHOWN]
 
 
 async def run_interactive(
