@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Awaitable, Callable, Mapping
 
 import uvicorn
 from starlette.applications import Starlette
@@ -13,17 +14,33 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
 
-def build_web_app(runtime, extra_routes: list[BaseRoute] | None = None) -> Starlette:
-    """The ASGI app: /healthz, /readyz and whatever routes the adapters add."""
+def build_web_app(
+    runtime,
+    extra_routes: list[BaseRoute] | None = None,
+    connections: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
+) -> Starlette:
+    """The ASGI app: /healthz, /readyz and whatever routes the adapters add.
+
+    `connections` are the live connections this process runs (Slack's Socket Mode…): /readyz
+    answers 503 while one of them is down, as it does when the database is unreachable.
+    """
+    connections = dict(connections or {})
 
     async def healthz(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> JSONResponse:
-        ready = await asyncio.to_thread(runtime.database.ping)
-        return JSONResponse(
-            {"database": "ok" if ready else "unreachable"}, status_code=200 if ready else 503
-        )
+        database = await asyncio.to_thread(runtime.database.ping)
+        body = {"database": "ok" if database else "unreachable"}
+        ready = database
+        for name, connected in connections.items():
+            try:
+                up = await connected()
+            except Exception:
+                up = False
+            body[name] = "connected" if up else "disconnected"
+            ready = ready and up
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
     return Starlette(routes=routes + list(extra_routes or []))

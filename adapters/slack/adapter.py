@@ -29,7 +29,7 @@ from adapters.slack.home import HomeTab
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import SlackPeople
 from adapters.slack.sender import SlackSender
-from adapters.slack.socket_mode import run_socket_mode
+from adapters.slack.socket_mode import SocketMode
 from bot.pipeline import Pipeline
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -116,6 +116,7 @@ class SlackAdapter:
         if not settings.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is not set")
         self.settings = settings
+        self._socket: SocketMode | None = None
         self.client = web_client(settings.slack_bot_token, settings.slack_api_url, retries=True)
         self.people = SlackPeople(client=self.client, database=runtime.database)
         self.pipeline = Pipeline(runtime.dispatcher, platform=self.platform)
@@ -172,13 +173,24 @@ class SlackAdapter:
         """Delivers Slack outbox rows."""
         return self._sender
 
+    async def connected(self) -> bool:
+        """For /readyz: the Socket Mode connection is up (HTTP mode holds none, so always)."""
+        if not self.settings.slack_app_token:
+            return True
+        return self._socket is not None and await self._socket.connected()
+
     async def run(self, stop: asyncio.Event) -> None:
         """Socket Mode when SLACK_APP_TOKEN is set; otherwise wait (HTTP needs no connection)."""
         try:
             if self.settings.slack_app_token:
-                await run_socket_mode(self.app, app_token=self.settings.slack_app_token, stop=stop)
+                self._socket = SocketMode(self.app, app_token=self.settings.slack_app_token)
+                await self._socket.run(stop)
             else:
                 await stop.wait()
-        finally:
-            await self.pipeline.drain()
+        except BaseException:
+            # Failed (e.g. a refused token): the process stops, and keep_recovering drains
+            # the pipeline once it has seen `stop`; draining here would race its last round.
             await self.client.close()
+            raise
+        await self.pipeline.drain()
+        await self.client.close()
