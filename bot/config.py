@@ -37,6 +37,16 @@ SECTIONS = (
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
+# The keys each kind of entry takes; any other key is a mistake, most often a typo.
+DESK_KEYS = ("name", "default_role", "auto_close_after")
+ROUTING_KEYS = ("triage", "escalation", "triage_team")
+PERSON_KEYS = ("display_name", "email", "roles", *ACCOUNT_KEYS)
+TEAM_KEYS = ("display_name", "members", "lead", "channel")
+SERVICE_KEYS = ("display_name", "owner", "categories")
+SLA_KEYS = ("respond", "resolve", "warn_at")
+PLATFORMS = ("slack", "discord")
+WORKS_INCIDENTS = ("agent", "admin")  # the roles that may be given incidents
+YES_NO = "got a yes/no value"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -84,8 +94,15 @@ def load_config_text(text: str, filename: str = "deskbot.yaml") -> DeskConfig:
     checker = _Checker(doc)
     config = checker.build()
     if doc.problems:
-        raise ConfigError(doc.problems)
+        # In the order of the file, as someone fixing them reads it.
+        raise ConfigError(sorted(doc.problems, key=lambda p: _line_number(p, filename)))
     return config
+
+
+def _line_number(problem: str, filename: str) -> int:
+    """The line a "file:line: message" problem names (0 when it names none)."""
+    line = problem[len(filename) + 1 :].partition(":")[0]
+    return int(line) if line.isdigit() else 0
 
 
 def parse_duration(text: Any) -> timedelta | None:
@@ -106,6 +123,7 @@ class _Checker:
     def __init__(self, doc: Located) -> None:
         self.doc = doc
         self.data: dict[str, Any] = doc.data
+        self.roles_reported: set[str] = set()  # people whose roles already have a problem
 
     def problem(self, path: tuple, message: str) -> None:
         self.doc.problem(path, message)
@@ -120,10 +138,9 @@ class _Checker:
         return value
 
     def build(self) -> DeskConfig:
-        for key in self.data:
-            if key not in SECTIONS:
-                self.problem((key,), f"unknown section '{key}'{_did_you_mean(key, SECTIONS)}")
+        self.unknown_keys(self.data, (), SECTIONS, "", what="section")
         desk = self.section("desk")
+        self.unknown_keys(desk, ("desk",), DESK_KEYS, " in desk")
         channels = self.channels()
         people = self.people()
         teams = self.teams(people, channels)
@@ -135,12 +152,7 @@ class _Checker:
         triage = self.ref(routing, ("routing", "triage"), channels, "channel", required=True)
         escalation = self.ref(routing, ("routing", "escalation"), channels, "channel")
         triage_team = self.ref(routing, ("routing", "triage_team"), teams, "team")
-        for key in routing:
-            if key not in ("triage", "escalation", "triage_team"):
-                self.problem(
-                    ("routing", key),
-                    f"unknown routing key '{key}' (triage, escalation, triage_team)",
-                )
+        self.unknown_keys(routing, ("routing",), ROUTING_KEYS, " in routing")
         default_role = desk.get("default_role", "employee")
         if default_role not in ROLES:
             self.problem(
@@ -169,6 +181,15 @@ class _Checker:
             role_mapping=self.role_mapping(),
         )
 
+    def unknown_keys(
+        self, spec: dict, path: tuple, known: tuple, where: str, what: str = "key"
+    ) -> None:
+        """One problem per key not in `known`, with the key most likely meant."""
+        for key in spec:
+            if key not in known:
+                hint = _did_you_mean(str(key), known) or f" (known {what}s: {', '.join(known)})"
+                self.problem(path + (key,), f"unknown {what} '{key}'{where}{hint}")
+
     def name_ok(self, path: tuple, name: str, what: str) -> bool:
         if not NAME.match(str(name)):
             self.problem(
@@ -189,15 +210,8 @@ class _Checker:
                     path, f"channel '{name}' must map platforms to channel ids, e.g. slack: C0123"
                 )
                 continue
-            for platform in spec:
-                if platform not in ("slack", "discord"):
-                    self.problem(
-                        path + (platform,),
-                        f"unknown platform '{platform}' for channel '{name}' (slack, discord)",
-                    )
-            result[name] = Channel(
-                name, {k: str(v) for k, v in spec.items() if k in ("slack", "discord")}
-            )
+            self.unknown_keys(spec, path, PLATFORMS, f" for channel '{name}'", what="platform")
+            result[name] = Channel(name, {k: str(v) for k, v in spec.items() if k in PLATFORMS})
         return result
 
     def people(self) -> dict[str, PersonProfile]:
@@ -213,14 +227,22 @@ class _Checker:
                     path, f"person '{name}' must be a mapping (display_name, email, roles…)"
                 )
                 continue
-            for key in spec:
-                if key not in ("display_name", "email", "roles", *ACCOUNT_KEYS):
-                    self.problem(path + (key,), f"unknown field '{key}' for person '{name}'")
+            self.unknown_keys(spec, path, PERSON_KEYS, f" for person '{name}'")
             roles = spec.get("roles", ["employee"])
             roles = [roles] if isinstance(roles, str) else roles
-            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            if roles is None or roles == []:
+                # Left out, roles default to employee; written but empty is a slip.
+                self.problem(
+                    path + ("roles",),
+                    f"people.{name}.roles is empty: give {name} at least one role "
+                    "(employee, agent or admin), or leave roles out for employee",
+                )
+                roles = []
+            elif not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
                 self.problem(path + ("roles",), f"roles of {name} must be a list such as [agent]")
                 roles = []
+            if not roles or not set(roles) <= set(ROLES):
+                self.roles_reported.add(name)
             for role in roles:
                 if role not in ROLES:
                     self.problem(
@@ -259,9 +281,7 @@ class _Checker:
             if not isinstance(spec, dict):
                 self.problem(path, f"team '{name}' must be a mapping (members, lead, channel)")
                 continue
-            for key in spec:
-                if key not in ("display_name", "members", "lead", "channel"):
-                    self.problem(path + (key,), f"unknown field '{key}' for team '{name}'")
+            self.unknown_keys(spec, path, TEAM_KEYS, f" for team '{name}'")
             members = spec.get("members") or []
             if not isinstance(members, list):
                 self.problem(
@@ -278,7 +298,13 @@ class _Checker:
                         path + ("members", i),
                         f"team '{name}' has unknown member '{member}'{_did_you_mean(str(member), people)}",
                     )
+                else:
+                    self.works_incidents(
+                        path + ("members", i), people[member], f"take {member} off the team"
+                    )
             lead = self.ref(spec, path + ("lead",), people, "person")
+            if lead is not None:
+                self.works_incidents(path + ("lead",), people[lead], "choose another lead")
             channel = self.ref(spec, path + ("channel",), channels, "channel")
             result[name] = Team(
                 name,
@@ -298,6 +324,7 @@ class _Checker:
             if not isinstance(spec, dict):
                 self.problem(path, f"service '{name}' must be a mapping (owner, categories)")
                 continue
+            self.unknown_keys(spec, path, SERVICE_KEYS, f" for service '{name}'")
             owner = self.ref(spec, path + ("owner",), teams, "team", required=True)
             categories = spec.get("categories") or []
             if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
@@ -328,11 +355,16 @@ class _Checker:
                     f"missing SLA for priority {priority} (respond, resolve)",
                 )
                 continue
+            self.unknown_keys(spec, path, SLA_KEYS, f" in sla {priority}")
             respond = self.duration(spec, path + ("respond",), None)
             resolve = self.duration(spec, path + ("resolve",), None)
             warn = spec.get("warn_at", "75%")
             fraction = _fraction(warn)
-            if fraction is None:
+            if isinstance(warn, bool):
+                self.problem(
+                    path + ("warn_at",), f"warn_at: expected a percentage such as 75%, {YES_NO}"
+                )
+            elif fraction is None:
                 self.problem(
                     path + ("warn_at",), f"bad warn_at {warn!r}: use a percentage such as 75%"
                 )
@@ -348,7 +380,9 @@ class _Checker:
             self.problem(path[:-1], f"missing '{path[-1]}' in {path[-2]}")
             return None
         value = parse_duration(raw)
-        if value is None:
+        if isinstance(raw, bool):  # YAML reads yes, no, on, off, true and false as booleans
+            self.problem(path, f"{path[-1]}: expected a duration such as 3d or 12h, {YES_NO}")
+        elif value is None:
             self.problem(
                 path,
                 f'bad duration "{raw}": use a number and s, m, h, d or w, e.g. 30m, 4h, 2d '
@@ -361,6 +395,10 @@ class _Checker:
         if section is None:
             return DEFAULT_MATRIX
         result: dict[str, dict[str, str]] = {}
+        if isinstance(section, dict):
+            self.unknown_keys(
+                section, ("priority_matrix",), LEVELS, " in priority_matrix", what="impact"
+            )
         for impact in LEVELS:
             row = section.get(impact) if isinstance(section, dict) else None
             if not isinstance(row, dict):
@@ -368,6 +406,9 @@ class _Checker:
                     ("priority_matrix",), f"priority_matrix needs a row for impact '{impact}'"
                 )
                 continue
+            self.unknown_keys(
+                row, ("priority_matrix", impact), LEVELS, f" in priority_matrix {impact}", "urgency"
+            )
             result[impact] = {}
             for urgency in LEVELS:
                 value = row.get(urgency)
@@ -383,8 +424,12 @@ class _Checker:
 
     def role_mapping(self) -> dict[str, dict[str, str]]:
         result: dict[str, dict[str, str]] = {}
-        for platform, mapping in self.section("role_mapping").items():
-            if platform != "discord" or not isinstance(mapping, dict):
+        section = self.section("role_mapping")
+        self.unknown_keys(section, ("role_mapping",), ("discord",), " in role_mapping", "platform")
+        for platform, mapping in section.items():
+            if platform != "discord":
+                continue
+            if not isinstance(mapping, dict):
                 self.problem(
                     ("role_mapping", platform),
                     "role_mapping maps Discord role ids to deskbot roles: discord: {ROLE_ID: agent}",
@@ -403,6 +448,18 @@ class _Checker:
                     self.problem(path, f"unknown role '{role}' (one of {', '.join(ROLES)})")
             result[platform] = {str(k): v for k, v in mapping.items() if v in ROLES}
         return result
+
+    def works_incidents(self, path: tuple, person: PersonProfile, otherwise: str) -> None:
+        """A team's members and lead are given its incidents, so each must be an agent."""
+        if person.name in self.roles_reported:
+            return  # one mistake, one message: the roles themselves are already reported
+        if not set(person.roles) & set(WORKS_INCIDENTS):
+            where = ".".join(str(p) for p in path if not isinstance(p, int))
+            self.problem(
+                path,
+                f"{where}: '{person.name}' is not an agent (roles: {', '.join(person.roles)}); "
+                f"give {person.name} the agent role or {otherwise}",
+            )
 
     def ref(
         self, spec: dict, path: tuple, known: dict, what: str, required: bool = False
