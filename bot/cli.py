@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import OperationalError
-
-from bot.chat import ChatAdapter
 from bot.config import ConfigError, load_config
-from bot.db import Database
-from bot.runtime import Runtime, load_desk_config
 from bot.settings import Settings
-from bot.web import build_web_app, listen, serve
+
+# `deskbot --help` must stay quick: SQLAlchemy, Alembic, Jinja, the outbox and the web
+# server are imported by the commands that use them, when they run.
+if TYPE_CHECKING:
+    import asyncio
+
+    from bot.chat import ChatAdapter
+    from bot.runtime import Runtime
 
 log = logging.getLogger("deskbot")
 
@@ -28,9 +31,51 @@ CONNECT_HINT = (
 )
 
 
+def connect_hint(settings: Settings) -> str:
+    """Why `run` falls back to the console: nothing is set, or what Slack still lacks."""
+    slack_vars = (
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+    )
+    if not any(slack_vars) or settings.slack_enabled:
+        return CONNECT_HINT
+    if not settings.slack_bot_token:
+        given = "SLACK_APP_TOKEN" if settings.slack_app_token else "SLACK_SIGNING_SECRET"
+        problem = f"{given} is set but Slack also needs SLACK_BOT_TOKEN"
+    else:
+        problem = (
+            "SLACK_BOT_TOKEN is set but Slack also needs SLACK_APP_TOKEN (Socket Mode) "
+            "or SLACK_SIGNING_SECRET (HTTP)"
+        )
+    first, _, rest = CONNECT_HINT.partition("\n")
+    return f"Slack is not connected: {problem}, so deskbot runs the local console.\n{rest}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("deskbot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """--version, read from the installed package's metadata only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"deskbot {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deskbot", description="A chat-ops service desk.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser(
         "run", help="everything in one process: web, worker, chat adapters (or the console)"
@@ -76,8 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env({k: v for k, v in os.environ.items() if k not in ignored})
     if args.command == "config":
         return config_check(settings, args.file)
+    from sqlalchemy.exc import OperationalError  # a command runs: it needs the database
+
     try:
         return run_command(args, settings)
+    except KeyboardInterrupt:  # Ctrl-C in the console (or before signal handlers are set)
+        print("\ndeskbot: stopped.", file=sys.stderr)
+        return 130
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         print(f"deskbot: cannot use the database (DATABASE_URL): {reason}", file=sys.stderr)
@@ -86,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Every command that needs the database and the configuration."""
+    import asyncio
+
+    from bot.db import Database
+    from bot.runtime import load_desk_config
+
     if args.command == "db":
         database = Database(settings.database_url)
         if args.db_command == "upgrade":
@@ -112,12 +167,14 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 def config_check(settings: Settings, file: str | None) -> int:
     path = Path(file) if file else settings.config_path
     if path is None:
+        # Check what `deskbot run` would use: the example company.
+        from bot.config import example_config_path
+
         print(
-            "deskbot: no configuration file: create deskbot.yaml or set DESKBOT_CONFIG "
-            "(examples/deskbot.yaml is a starting point).",
-            file=sys.stderr,
+            "No deskbot.yaml here and DESKBOT_CONFIG is not set, so deskbot runs the example "
+            "company (examples/deskbot.yaml); checking it."
         )
-        return 2
+        path = example_config_path()
     try:
         config = load_config(path)
     except ConfigError as exc:
@@ -143,7 +200,10 @@ def chat_adapters(runtime: Runtime, settings: Settings) -> list[ChatAdapter]:
 
 
 async def run_console(settings: Settings, loaded, platforms, user: str | None) -> int:
+    import asyncio
+
     from adapters.console import ConsoleSession  # wiring
+    from bot.runtime import Runtime
 
     runtime = Runtime(settings, loaded.config, platforms=platforms)
     await asyncio.to_thread(runtime.prepare)
@@ -160,8 +220,10 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
         )
         return 2
     greet(session, loaded, "")
+    stop = asyncio.Event()
+    _stop_on_signals(stop, [])
     try:
-        await session.run(sys.stdin, echo=not interactive, prompt=interactive)
+        await _console_then_stop(session, stop, interactive)
     finally:
         runtime.close()
     return 0
@@ -169,16 +231,19 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
 
 async def run_services(settings: Settings, loaded, command: str) -> int:
     """run / serve / worker / discord: the long-running process roles."""
+    import asyncio
+
+    from bot.runtime import Runtime
+    from bot.web import build_web_app, listen, serve
+
     # Console rows are only written when this very process shows a console.
     console = command == "run" and not settings.chat_platforms
     platforms = ("console",) if console else settings.chat_platforms
     runtime = Runtime(settings, loaded.config, platforms=platforms)
     await asyncio.to_thread(runtime.prepare)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     adapters = chat_adapters(runtime, settings)
+    _stop_on_signals(stop, adapters)
     if command == "discord":
         adapters = [a for a in adapters if a.platform == "discord"]
         if not adapters:
@@ -192,26 +257,33 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
             print(f"deskbot: {exc}; set PORT to a free port.", file=sys.stderr)
             runtime.close()
             return 2
-        app = build_web_app(runtime, [r for a in adapters for r in a.routes()])
+    live = {"run": {"slack", "discord"}, "serve": {"slack"}, "discord": {"discord"}}.get(
+        command, set()
+    )
+    if command in ("run", "serve"):
+        app = build_web_app(
+            runtime,
+            [r for a in adapters for r in a.routes()],
+            connections=_live_connections(adapters, live, settings),
+        )
         tasks.append(asyncio.create_task(serve(app, sock, stop)))
     if command in ("run", "worker"):
         for adapter in adapters:
             runtime.add_sender(adapter.platform, adapter.sender())
         tasks.append(asyncio.create_task(runtime.worker.run(stop)))
-    live = {"run": {"slack", "discord"}, "serve": {"slack"}, "discord": {"discord"}}.get(
-        command, set()
-    )
     tasks += [asyncio.create_task(a.run(stop)) for a in adapters if a.platform in live]
     # Every process with an adapter takes over interactions a dead process acknowledged.
     tasks += [asyncio.create_task(a.pipeline.keep_recovering(stop)) for a in adapters]
     if command == "run" and not adapters:
         from adapters.console import ConsoleSession  # wiring
 
-        print(CONNECT_HINT)
+        print(connect_hint(settings))
         session = ConsoleSession(runtime, sys.stdout)
         greet(session, loaded, f" The web server is on port {settings.port}.")
         interactive = sys.stdin.isatty()
         tasks.append(asyncio.create_task(_console_then_stop(session, stop, interactive)))
+    else:
+        print(start_line(command, settings, loaded, adapters, live), flush=True)
     failures: list[BaseException] = []
     for task in tasks:
         task.add_done_callback(lambda t: _stop_on_failure(t, stop, failures))
@@ -225,8 +297,89 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
         runtime.close()
     for failure in failures:
-        print(f"deskbot: stopped because a part failed: {failure!r}", file=sys.stderr)
+        if getattr(failure, "explained", False):  # e.g. Slack refused a token: say only that
+            print(f"deskbot: {failure}", file=sys.stderr)
+        else:
+            print(f"deskbot: stopped because a part failed: {failure!r}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def start_line(command: str, settings: Settings, loaded, adapters, live: set[str]) -> str:
+    """One line saying what this process runs, where, on which database and configuration."""
+    web = f"http://localhost:{settings.port}"
+    parts = []
+    if command in ("run", "serve"):
+        parts.append(f"web server on {web} (health {web}/healthz, readiness {web}/readyz)")
+    for adapter in adapters:
+        if adapter.platform == "slack" and "slack" in live:
+            if settings.slack_app_token:
+                parts.append("Slack in Socket Mode")
+            elif settings.slack_signing_secret:
+                parts.append(f"Slack over HTTP (events at {web}/slack/events)")
+        elif adapter.platform == "discord" and "discord" in live:
+            parts.append("the Discord gateway")
+    if command in ("run", "worker"):
+        names = ", ".join(a.platform.capitalize() for a in adapters) or "no chat platform"
+        parts.append(f"the worker (timers, escalations, delivery to {names})")
+    if command == "serve" and settings.slack_enabled and not settings.slack_signing_secret:
+        parts.append("no Slack HTTP endpoint (SLACK_SIGNING_SECRET is not set)")
+    config = (
+        "examples/deskbot.yaml (the example company)"
+        if loaded.is_example
+        else str(settings.config_path)
+    )
+    database = _mask_password(settings.database_url)
+    return f"deskbot {command}: {'; '.join(parts)}; database {database}; config {config}"
+
+
+def _mask_password(url: str) -> str:
+    """postgresql://user:secret@host/db → postgresql://user:***@host/db"""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def _live_connections(adapters, live: set[str], settings: Settings) -> dict:
+    """The connections this process holds, for /readyz: Slack's Socket Mode (not HTTP mode)."""
+    found = {}
+    for adapter in adapters:
+        connected = getattr(adapter, "connected", None)
+        holds = adapter.platform != "slack" or bool(settings.slack_app_token)
+        if connected is not None and adapter.platform in live and holds:
+            found[adapter.platform] = connected
+    return found
+
+
+def _stop_on_signals(stop: asyncio.Event, adapters) -> None:
+    """SIGINT/SIGTERM: stop in one line (finishing work in flight); a second one: stop now."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        if stop.is_set():
+            print("deskbot: stopping now.", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(130)
+        in_flight = sum(a.pipeline.pending for a in adapters)
+        if in_flight:
+            print(
+                f"deskbot: stopping; finishing {in_flight} request(s) in flight "
+                "(press Ctrl-C again to stop now)…",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            # On a terminal the line starts after the console's prompt (or the ^C).
+            start = "\n" if sys.stdin.isatty() else ""
+            print(f"{start}deskbot: stopping (nothing in flight)…", file=sys.stderr, flush=True)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping)
 
 
 def _stop_on_failure(task: asyncio.Task, stop: asyncio.Event, failures: list) -> None:
@@ -253,7 +406,20 @@ def greet(session, loaded, extra: str) -> None:
 
 
 async def _console_then_stop(session, stop: asyncio.Event, interactive: bool) -> None:
+    """Run the console until its input ends or `stop` (a signal): waiting for a line of
+    input is nothing in flight, so stopping never waits for one."""
+    import asyncio
+
+    reading = asyncio.create_task(session.run(sys.stdin, echo=not interactive, prompt=interactive))
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await session.run(sys.stdin, echo=not interactive, prompt=interactive)
+        await asyncio.wait({reading, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopped.cancel()
+        if not reading.done():
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
         stop.set()
+    if not reading.cancelled():
+        reading.result()  # an error in the session stops the process and is reported
