@@ -1,6 +1,8 @@
 """The console understands people's own words, as a DM to the bot does on Slack and Discord."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.commands import COMMANDS
 from bot.intake import understand
@@ -69,3 +71,16 @@ def test_a_sentence_starting_with_a_command_name_is_still_words(desk):
 def test_understand_reads_a_plain_line(typed, kind, line):
     said = understand(typed, COMMANDS)
     assert (said.kind, said.line) == (kind, line)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=4))
+def test_whatever_a_newcomer_types_gets_an_answer_not_a_traceback(desk, lines):
+    for line in lines:
+        if line.strip().startswith(":") and line.strip()[1:].lower().startswith(("q", "e")):
+            continue  # :quit ends the session: nothing to answer
+        typed = line.replace("\n", " ").strip()
+        reply = desk.say("alice", typed)  # raises on a traceback
+        assert reply or not typed or typed.startswith("#")  # blank lines and comments: silence
