@@ -54,6 +54,10 @@ class DiscordAdapter:
         """The shared interaction pipeline (for taking over abandoned work)."""
         return self.desk.pipeline
 
+    async def connected(self) -> bool:
+        """For /readyz: this process's gateway session is up."""
+        return self.client.session_live and not self.client.is_closed()
+
     def routes(self) -> list[BaseRoute]:
         """Discord talks to us over the gateway: no HTTP routes."""
         return []

@@ -49,6 +49,9 @@ class DeskClient(discord.Client):
         self.desk = desk
         self.identify_delay = identify_delay
         self.tree = build_tree(self)
+        # For /readyz: a gateway session that is READY or RESUMED, not lost since. (The
+        # client's is_ready() stays true across a reconnect.)
+        self.session_live = False
 
     async def setup_hook(self) -> None:
         # Buttons on every message deskbot ever posted keep working after a restart.
@@ -59,6 +62,15 @@ class DeskClient(discord.Client):
         # against a local gateway turn that off.
         if self.identify_delay:
             await super().before_identify_hook(shard_id, initial=initial)
+
+    async def on_ready(self) -> None:
+        self.session_live = True
+
+    async def on_resumed(self) -> None:
+        self.session_live = True
+
+    async def on_disconnect(self) -> None:
+        self.session_live = False
 
     async def on_message(self, message: discord.Message) -> None:
         if self.desk is not None:

@@ -163,3 +163,20 @@ async def test_the_token_is_never_logged_nor_posted(database_url, fake, errors, 
     assert caplog.records and not [r for r in caplog.records if fake.token in r.getMessage()]
     assert fake.token not in repr(desk.runtime.settings)
     assert fake.token not in str(fake.messages)  # ... and never shown
+
+
+async def test_readiness_follows_the_gateway_session(desk):
+    # /readyz said ready whatever the gateway did: a process that lost Discord kept traffic.
+    fake = desk.fake
+    assert await desk.adapter.connected()
+    fake.gateway.pause_resumes()  # hold the client between reconnecting and RESUMED
+    await fake.gateway.drop(code=4000)
+    await fake.gateway.wait_for(lambda gw: gw.received(op=6))
+    assert not await desk.adapter.connected()
+    fake.gateway.release_resumes()
+    await fake.gateway.wait_for(lambda gw: gw.resume_count == 1)
+    for _ in range(250):
+        if await desk.adapter.connected():
+            break
+        await asyncio.sleep(0.02)
+    assert await desk.adapter.connected()
