@@ -447,12 +447,7 @@ class OutboxDelivery:
                     task.add_done_callback(lambda _, lane=lane: going.pop(lane, None))
                 if claimed:
                     continue  # more lanes may be due than one claim takes
-                wake.clear()
-                await _first(wake, stop, timeout=poll)
-                if wake.is_set() and not stop.is_set():
-                    # Woken by a commit: let the commits of a burst gather into one claim
-                    # rather than a claim (and, on SQLite, a turn at the write lock) each.
-                    await asyncio.sleep(GATHER_WAKES)
+                await wait_for_work(wake, stop, poll)
         finally:
             self._stopping = True  # each lane stops after the message it is sending
             if going:
@@ -587,11 +582,18 @@ def _runs(messages: list[OutboundMessage]) -> dict[tuple[str, str], list[Outboun
     return runs
 
 
-async def _first(*events: asyncio.Event, timeout: float) -> None:
-    """Wait until one of `events` is set, or `timeout` seconds."""
-    waits = [asyncio.ensure_future(event.wait()) for event in events]
+async def wait_for_work(wake: asyncio.Event, stop: asyncio.Event, poll: float) -> None:
+    """Idle until a commit wakes the loop, `stop` is set, or `poll` seconds pass.
+
+    Woken by a commit, wait `GATHER_WAKES` more: the commits of a burst gather into one
+    pass rather than a pass (and, on SQLite, a turn at the write lock) each.
+    """
+    wake.clear()
+    waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
     try:
-        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for wait in waits:
             wait.cancel()
+    if wake.is_set() and not stop.is_set():
+        await asyncio.sleep(GATHER_WAKES)

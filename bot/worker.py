@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import OperationalError
 
 from bot.identity import BY_NAME
-from bot.outbox import GATHER_WAKES, OutboxDelivery
+from bot.outbox import OutboxDelivery, wait_for_work
 from domain import timers
 from domain.context import DeskContext, PendingRows
 
@@ -183,12 +183,4 @@ class Worker:
                 done = 0
             if done:
                 continue
-            wake.clear()
-            waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(
-                waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-            for w in waits:
-                w.cancel()
-            if wake.is_set() and not stop.is_set():
-                await asyncio.sleep(GATHER_WAKES)  # a burst's commits: one pass, not one each
+            await wait_for_work(wake, stop, self.poll_interval)
