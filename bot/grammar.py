@@ -269,13 +269,19 @@ def help_text(topic: str = "") -> str:
 
 
 def _suggest(word: str, choices, prefix: str = "") -> str:
-    """ " Did you mean …?" for a slip of the keyboard: one edit away (two in longer words),
-    so `page` and `rate` are not taken for `update`."""
+    """ " Did you mean …?" for a slip of the keyboard, so `page` and `rate` are not taken
+    for `update`."""
+    close = nearest(word, choices)
+    return f" Did you mean {prefix}{close}?" if close else ""
+
+
+def nearest(word: str, choices) -> str | None:
+    """The choice one edit away from `word` (two in longer words), if any: a typo of it."""
     allowed = 1 if len(word) <= 5 else 2
     close = sorted(
         (distance, choice) for choice in choices if (distance := _edits(word, choice)) <= allowed
     )
-    return f" Did you mean {prefix}{close[0][1]}?" if close else ""
+    return close[0][1] if close else None
 
 
 def _edits(a: str, b: str) -> int:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.grammar import nearest
+
 TITLE_LENGTH = 100  # a card's headline; the whole message goes in the description
 
 
@@ -52,7 +54,9 @@ def understand(text: str, commands: Mapping[str, Any]) -> Understood:
         return Understood("no")
     words = lowered.split(" ", 2)
     command = commands.get(words[0])
-    # "incident list" is a command without its slash; "incident with my laptop" is not.
-    if command is not None and (len(words) == 1 or words[1] in {*command.subcommands, "help"}):
+    # "incident list" (or "incident lsit") is a command without its slash; "incident with
+    # my laptop" is not. A typo runs too, so the grammar says what was probably meant.
+    subcommands = [*command.subcommands, "help"] if command is not None else []
+    if command is not None and (len(words) == 1 or nearest(words[1], subcommands)):
         return Understood("command", "/" + plain)
     return Understood("words", plain)

@@ -63,6 +63,7 @@ def test_a_sentence_starting_with_a_command_name_is_still_words(desk):
         ("incident", "command", "/incident"),
         ("incident claim INC-4", "command", "/incident claim INC-4"),
         ("desk help incident", "command", "/desk help incident"),
+        ("incident lsit", "command", "/incident lsit"),
         ("incident   on the VPN", "words", "incident on the VPN"),
         ("my   laptop won't boot", "words", "my laptop won't boot"),
         ("yes my laptop is broken", "words", "yes my laptop is broken"),
