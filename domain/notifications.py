@@ -43,6 +43,13 @@ class SubjectType:
     name: str
     machine: StateMachine
     snapshot: Callable[[Any], dict[str, Any]]
+    key_prefix: str = ""  # how its keys start: "INC" for INC-42
+
+
+def subject_of_key(key: str) -> SubjectType | None:
+    """The kind of subject a key such as PRB-2 names, or None."""
+    prefix = key.partition("-")[0].upper()
+    return next((s for s in SUBJECTS.values() if s.key_prefix and s.key_prefix == prefix), None)
 
 
 KINDS: dict[str, str] = {}  # notification kind → the process that owns it

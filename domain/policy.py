@@ -84,6 +84,10 @@ class DeskPolicy:
     matrix: dict[str, dict[str, str]] = field(default_factory=lambda: DEFAULT_MATRIX)
     default_role: str = "employee"
     auto_close_after: timedelta = timedelta(days=3)
+    # Problem management: suggest a problem when this many incidents of one service and
+    # category open within the window and no open problem covers them.
+    recurring_incidents: int = 3
+    recurring_window: timedelta = timedelta(hours=24)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""

@@ -1,6 +1,6 @@
 """Every ITIL process the desk runs. Importing this module registers them all with the
 kernel (notification kinds, subject snapshots, timer handlers); add a new process here."""
 
-from domain import incidents
+from domain import incidents, problems
 
-PROCESSES = (incidents,)
+PROCESSES = (incidents, problems)

@@ -48,6 +48,9 @@ class Action:
     prompt: str = ""  # the question a form asks for the text ("What fixed it?")
     text_required: bool = True
     form_title: str = ""  # the form's title, "{key}" for the subject ("Put {key} on hold")
+    # An action that takes one thing chosen from a list (Link to problem: which problem):
+    # what is chosen ("problem"); adapters ask bot.suggest for the choices.
+    choose: str = ""
 
     def title_for(self, key: str) -> str:
         """The title of this action's form for one subject."""
@@ -70,6 +73,8 @@ class StateMachine:
     open_states: tuple[str, ...]
     actions: tuple[Action, ...]
     tones: dict[str, str] = field(default_factory=dict)
+    # The command whose subcommands are these actions (default: the subject type's name).
+    command: str = ""
     _by_name: dict[str, Action] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +82,11 @@ class StateMachine:
         unknown = {s for a in self.actions for s in a.states} - set(self.labels)
         if unknown:
             raise ValueError(f"{self.subject_type}: actions name unknown states {sorted(unknown)}")
+
+    @property
+    def command_name(self) -> str:
+        """The command that carries this machine's actions ("/incident", "/problem")."""
+        return self.command or self.subject_type
 
     def action(self, name: str) -> Action | None:
         """The action called `name`, if the process has one."""
@@ -143,6 +153,7 @@ class StateMachine:
                 "text_required": a.text_required,
                 "on_card": a.on_card,
                 "primary": a.primary,
+                "choose": a.choose,
             }
             for a in actions
         ]

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from domain.schema import Base
+from migrations import include_object
 
 target_metadata = Base.metadata
 
@@ -26,6 +27,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

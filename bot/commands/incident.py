@@ -47,10 +47,11 @@ def new(call: Call) -> Reply:
         urgency=call.option("urgency") or "medium",
     )
     queue = f", queued for {incident.assignment_group}" if incident.assignment_group else ""
+    said = "".join(f"\n{remark}" for remark in incidents.remarks(call.ctx, incident))
     return done(
         incident,
         f'Opened {incident.key} [{incident.priority}] "{incident.title}"{queue}. '
-        "I'll keep you posted here.",
+        f"I'll keep you posted here.{said}",
     )
 
 

@@ -15,10 +15,13 @@ from domain.incidents.lifecycle import (
     auto_close,
     cancel_incident,
     claim_incident,
+    close_as_fixed,
     close_incident,
     get_incident,
     hold_incident,
     open_incident,
+    record_event,
+    remarks,
     reopen_incident,
     require_agent,
     require_can_see,
@@ -36,7 +39,7 @@ PROCESS = "incident"
 
 notifications.register_kinds(PROCESS, KINDS)
 notifications.register_subject(
-    notifications.SubjectType(INCIDENT.subject_type, INCIDENT, incident_data)
+    notifications.SubjectType(INCIDENT.subject_type, INCIDENT, incident_data, "INC")
 )
 timers.register_loader(INCIDENT.subject_type, timer_handlers.load_incidents)
 people.RENAMERS.append(rename_person)
@@ -54,12 +57,15 @@ __all__ = [
     "auto_close",
     "cancel_incident",
     "claim_incident",
+    "close_as_fixed",
     "close_incident",
     "get_incident",
     "hold_incident",
     "list_incidents",
     "open_incident",
     "parse_key",
+    "record_event",
+    "remarks",
     "reopen_incident",
     "require_agent",
     "require_can_see",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.context import DeskContext
 from domain.errors import InvalidInput, NotFound
+from domain.keys import parse_number
 from domain.policy import LEVELS, Service
 from domain.text import clean_text
 
@@ -12,20 +13,14 @@ MAX_TITLE = 200
 
 def parse_key(key: str) -> int:
     """Turn 'INC-42', 'inc-42', '#42' or '42' into 42, or explain the expected form."""
-    text = key.strip().upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidInput(f"'{key[:40]}' is not an incident number; use the form INC-42.")
-    if len(text) > 9:  # beyond any real desk, and beyond PostgreSQL's integer column
-        shown = text if len(text) <= 20 else f"{text[:12]}… ({len(text)} digits)"
-        raise NotFound(f"There is no incident INC-{shown}.")
-    return int(text)
+    return parse_number(key, "INC", "incident")
 
 
-def clean_title(title: str) -> str:
+def clean_title(title: str, noun: str = "An incident") -> str:
     """A title on one line, not empty and not too long."""
     title = " ".join(clean_text(title).split())
     if not title:
-        raise InvalidInput("An incident needs a title: say in a few words what is wrong.")
+        raise InvalidInput(f"{noun} needs a title: say in a few words what is wrong.")
     if len(title) > MAX_TITLE:
         raise InvalidInput(
             f"A title can be at most {MAX_TITLE} characters (this one has {len(title)}); "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from domain import timers
@@ -16,6 +18,9 @@ from domain.people import get_person
 from domain.text import check_text
 
 CARD = "card"  # the message reference of an incident's card
+# What other processes do when an incident is logged, before its card is posted (problem
+# management offers a known error's workaround). Each may return a sentence for the reporter.
+ON_OPEN: list[Callable[[DeskContext, Actor, IncidentRecord], str | None]] = []
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
 
@@ -78,11 +83,18 @@ def open_incident(
     ctx.session.flush()
     record_event(ctx, incident, actor, "opened", f"Opened with priority {incident.priority}")
     sla.schedule_sla(ctx, incident, fresh=True)
+    said = [s for s in (hook(ctx, actor, incident) for hook in ON_OPEN) if s]
+    ctx.cache.setdefault("remarks", {})[incident.id] = said
     # The post in the triage channel becomes the incident's card, edited on every change.
     notify_channel(
         ctx, ctx.policy.triage_channel, "incident_opened", subject=incident, creates_ref=CARD
     )
     return incident
+
+
+def remarks(ctx: DeskContext, incident: IncidentRecord) -> list[str]:
+    """What other processes said to the reporter when `incident` was logged in this unit."""
+    return list(ctx.cache.get("remarks", {}).get(incident.id, ()))
 
 
 def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
@@ -305,6 +317,25 @@ def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     announce_change(ctx, incident, f"cancelled by @{actor.name}")
     if incident.assignee and incident.assignee != actor.name:
         notify_person(ctx, incident.assignee, "incident_cancelled", subject=incident, by=actor.name)
+    return incident
+
+
+def close_as_fixed(
+    ctx: DeskContext, actor: Actor, incident: IncidentRecord, resolution: str, said: str
+) -> IncidentRecord:
+    """The reporter says a fix they were given (a known error's workaround) worked: resolved
+    and closed at once, on their word; `said` is the timeline's account of it."""
+    INCIDENT.require_permission("fixed", actor, incident)
+    _require_state(incident, "fixed")
+    if incident.state == "on_hold":
+        sla.resume(ctx, incident)
+    now = ctx.clock.now()
+    incident.resolution, incident.resolved_at, incident.hold_reason = resolution, now, None
+    incident.state, incident.closed_at = "closed", now
+    sla.cancel_sla(ctx, incident)
+    timers.cancel(ctx, incident, ("auto_close",))
+    record_event(ctx, incident, actor, "closed", said)
+    announce_change(ctx, incident, f"closed by @{actor.name}: {said}")
     return incident
 
 

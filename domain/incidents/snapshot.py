@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from domain.incidents.records import IncidentRecord
 
+# What other processes add to an incident's snapshot (problems: the problem it belongs to).
+PARTS: list[Callable[[IncidentRecord], dict[str, Any]]] = []
+
 
 def incident_data(incident: IncidentRecord) -> dict[str, Any]:
     """The incident's fields (the kernel adds the actions its state allows)."""
-    return {
+    data = {
         "number": incident.id,
         "key": incident.key,
         "title": incident.title,
@@ -28,3 +32,6 @@ def incident_data(incident: IncidentRecord) -> dict[str, Any]:
         "breached": incident.breached,
         "opened_at": incident.opened_at.isoformat(),
     }
+    for part in PARTS:
+        data.update(part(incident))
+    return data

@@ -17,6 +17,11 @@ def reporter_or_agent(actor: Actor, incident) -> bool:
     return actor.is_agent or incident is None or actor.name == incident.reporter
 
 
+def reporter(actor: Actor, incident) -> bool:
+    """Only the person who reported the incident (it is their word that counts)."""
+    return incident is None or actor.name == incident.reporter
+
+
 INCIDENT = StateMachine(
     subject_type="incident",
     labels={
@@ -94,6 +99,16 @@ INCIDENT = StateMachine(
         Action(
             "update", "Update", "changed", OPEN, agents, "service-desk agents can update incidents"
         ),
+        Action(
+            "link",
+            "Link to problem",
+            "linked to a problem",
+            ALL - {"cancelled"},
+            agents,
+            "service-desk agents can link incidents to problems",
+            on_card=True,
+            choose="problem",
+        ),
         Action("note", "Add a note", "noted", ALL - {"closed", "cancelled"}, anyone),
         Action(
             "close",
@@ -121,6 +136,23 @@ INCIDENT = StateMachine(
             OPEN,
             reporter_or_agent,
             "the reporter of {key} or an agent can cancel it",
+        ),
+        # The reporter's answer to a known error's workaround offered when they reported it.
+        Action(
+            "fixed",
+            "Yes, fixed",
+            "closed as fixed",
+            OPEN,
+            reporter,
+            "the reporter of {key} can say the workaround fixed it",
+        ),
+        Action(
+            "broken",
+            "No, still broken",
+            "answered",
+            OPEN,
+            reporter,
+            "the reporter of {key} can say the workaround did not fix it",
         ),
         Action("show", "Show", "shown", ALL, anyone),
     ),

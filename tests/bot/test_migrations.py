@@ -5,13 +5,16 @@ from alembic.migration import MigrationContext
 
 from bot.db import Database
 from domain.schema import Base
+from migrations import include_object
 
 
 def test_models_and_migrations_agree(database_url):
     database = Database(database_url)
     database.upgrade()
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         differences = compare_metadata(context, Base.metadata)
     database.dispose()
     assert differences == []
