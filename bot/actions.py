@@ -9,10 +9,19 @@ from __future__ import annotations
 import re
 
 import domain.processes  # noqa: F401  (every process registers its subjects)
-from domain.notifications import SUBJECTS
+from domain.notifications import SUBJECTS, subject_of_key
 from domain.states import Action, StateMachine
 
-__all__ = ["Action", "action", "button_id", "button_pattern", "machine", "subject_types"]
+__all__ = [
+    "Action",
+    "action",
+    "button_id",
+    "button_pattern",
+    "command_of",
+    "machine",
+    "subject_type_of_key",
+    "subject_types",
+]
 
 
 def subject_types() -> list[str]:
@@ -23,6 +32,17 @@ def subject_types() -> list[str]:
 def machine(subject_type: str) -> StateMachine:
     """The states and actions of one kind of subject."""
     return SUBJECTS[subject_type].machine
+
+
+def command_of(subject_type: str) -> str:
+    """The command whose subcommands are a subject's actions ("suggestion" → "problem")."""
+    return SUBJECTS[subject_type].machine.command_name
+
+
+def subject_type_of_key(key: str) -> str | None:
+    """Which kind of subject a key names: "PRB-2" → "problem" (None: no such prefix)."""
+    found = subject_of_key(key)
+    return found.name if found else None
 
 
 def action(subject_type: str, name: str) -> Action | None:

@@ -5,11 +5,13 @@ Platform-neutral, so every adapter offers the same choices; each adapter decides
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, or_, select
 
 from bot.identity import PlatformIdentity, resolve_actor
+from domain.context import Actor, DeskContext
 from domain.incidents import INCIDENT, IncidentRecord
 from domain.policy import DeskPolicy
 from domain.records import PersonRecord
@@ -57,6 +59,35 @@ def incidents(
             )
             for row in rows
         ]
+
+
+# Actions that take one thing chosen from a list (Action.choose): (subject type, action) →
+# what may be chosen for one subject, as the person sees it. Processes register their own.
+Chooser = Callable[[DeskContext, Actor, str], list[Suggestion]]
+CHOOSERS: dict[tuple[str, str], Chooser] = {}
+
+
+def chooser(subject_type: str, action: str) -> Callable[[Chooser], Chooser]:
+    """Register what can be chosen for an action that takes a choice."""
+
+    def register(found: Chooser) -> Chooser:
+        CHOOSERS[(subject_type, action)] = found
+        return found
+
+    return register
+
+
+def choices(
+    dispatcher, identity: PlatformIdentity, subject_type: str, action: str, key: str
+) -> list[Suggestion]:
+    """What the person may choose for `action` on the subject `key` (Link to problem: the
+    open problems of the incident's service). A DeskError says why there is nothing."""
+    found = CHOOSERS.get((subject_type, action))
+    if found is None:
+        return []
+    with dispatcher.unit_of_work() as ctx:
+        actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
+        return found(ctx, actor, key)[:LIMIT]
 
 
 def services(policy: DeskPolicy, text: str) -> list[Suggestion]:

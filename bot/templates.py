@@ -72,6 +72,13 @@ def template_path(kind: str, flavour: str) -> str:
     return f"{flavour}/{process}/{kind}.j2"
 
 
+def card_template(subject_type: str, role: str = "card") -> str:
+    """The template that draws a subject's card: "<process>/<subject_type>_<role>" (the
+    process that registered "<subject_type>_opened", e.g. problem/suggestion_card)."""
+    process = process_of(f"{subject_type}_opened") or subject_type
+    return f"{process}/{subject_type}_{role}"
+
+
 def render(
     kind: str, flavour: str = "text", *, mention: Callable[[str], str] | None = None, **context: Any
 ) -> str:

@@ -1,6 +1,5 @@
 """Alembic revisions for the domain's tables."""
 
-
 # Made by revision 0005 with plain SQL, outside the models: SQLite's FTS5 table of known
 # errors and the shadow tables FTS5 keeps beside it.
 SEARCH_TABLES = ("known_errors_fts",)

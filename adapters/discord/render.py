@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.outbox import OutboundMessage
-from bot.templates import has_template, render
+from bot.templates import card_template, has_template, render
 
 LIMIT = 2000  # characters in a message's content
 FREE_TEXT = (
@@ -72,7 +72,7 @@ def card(
     """A subject's card as an embed (the same template its first post used):
     bot/templates/discord/<process>/<subject_type>_<role>.j2."""
     context = escaped({subject_type: subject})
-    name = f"{subject_type}/{subject_type}_{role}"
+    name = card_template(subject_type, role)
     return discord.Embed.from_dict(json.loads(render(name, "discord", mention=mention, **context)))
 
 

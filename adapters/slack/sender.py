@@ -22,7 +22,7 @@ from adapters.slack.people import SlackPeople
 from adapters.slack.threads import dm_thread
 from bot.message_refs import ref_of
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
-from bot.templates import has_template, render
+from bot.templates import card_template, has_template, render
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class SlackSender:
             return await self._post(message.address, text)
         channel, ts = ref.split(":", 1)
         # The card is drawn by the kind that posted it: "<subject>_card", text "<subject>_opened".
-        card_kind = f"{message.subject_type}/{message.subject_type}_{message.updates_ref}"
+        card_kind = card_template(message.subject_type, message.updates_ref)
         card_text, card = await asyncio.to_thread(
             self._render, message, card_kind, f"{message.subject_type}_opened"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands.spec import TABLE, Arg, Call, Flag, Reply
 from bot.identity import resolve_person_name
+from bot.suggest import Suggestion, chooser
 from bot.templates import render
 from domain import incidents, problems
 from domain.notifications import snapshot
@@ -303,3 +304,12 @@ def broken(call: Call) -> Reply:
         subject_type="incident",
         subject=snapshot(incident),
     )
+
+
+@chooser("incident", "link")
+def problems_to_link(ctx, actor, key: str) -> list[Suggestion]:
+    """Link to problem: the open problems of the incident's service, newest first."""
+    return [
+        Suggestion(p.key, f"{p.key} [{p.priority}] {p.title}"[:100])
+        for p in problems.link_candidates(ctx, actor, key)
+    ]

@@ -129,7 +129,7 @@ class SuggestionRecord(Base):
     service: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(64))
     owner_team: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16))  # open, adopted, dismissed
+    state: Mapped[str] = mapped_column(String(16))  # suggested, adopted, dismissed
     # The incidents of the cluster, "7,9,12" in the order they came.
     incident_ids: Mapped[str] = mapped_column(Text, default="")
     first_at: Mapped[datetime] = mapped_column(UtcDateTime())

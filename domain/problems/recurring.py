@@ -28,7 +28,7 @@ def watch(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
     same_kind = _same_kind(SuggestionRecord, incident)
     suggestion = ctx.session.scalar(
         select(SuggestionRecord)
-        .where(*same_kind, SuggestionRecord.state == "open")
+        .where(*same_kind, SuggestionRecord.state == "suggested")
         .with_for_update()
     )
     if suggestion is not None:
@@ -42,7 +42,7 @@ def watch(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
     since = ctx.clock.now() - ctx.policy.recurring_window
     decided = ctx.session.scalar(
         select(SuggestionRecord.updated_at)
-        .where(*same_kind, SuggestionRecord.state != "open")
+        .where(*same_kind, SuggestionRecord.state != "suggested")
         .order_by(SuggestionRecord.updated_at.desc())
         .limit(1)
     )
@@ -69,7 +69,7 @@ def watch(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
         service=incident.service,
         category=incident.category,
         owner_team=incident.assignment_group,
-        state="open",
+        state="suggested",
         incident_ids=",".join(str(i) for i in cluster),
         first_at=now,
         updated_at=now,

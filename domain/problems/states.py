@@ -100,15 +100,15 @@ PROBLEM = StateMachine(
 SUGGESTION = StateMachine(
     subject_type="suggestion",
     command="problem",
-    labels={"open": "Suggested", "adopted": "Problem opened", "dismissed": "Dismissed"},
-    open_states=("open",),
-    tones={"open": "waiting", "adopted": "final", "dismissed": "void"},
+    labels={"suggested": "Suggested", "adopted": "Problem opened", "dismissed": "Dismissed"},
+    open_states=("suggested",),
+    tones={"suggested": "waiting", "adopted": "final", "dismissed": "void"},
     actions=(
         _agents(
             "adopt",
             "Open problem",
             "opened as a problem",
-            {"open"},
+            {"suggested"},
             "service-desk agents can open problems",
             on_card=True,
             primary=True,
@@ -117,7 +117,7 @@ SUGGESTION = StateMachine(
             "dismiss",
             "Not a problem",
             "dismissed",
-            {"open"},
+            {"suggested"},
             "service-desk agents can dismiss suggestions",
             on_card=True,
         ),

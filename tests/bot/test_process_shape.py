@@ -128,7 +128,8 @@ def test_the_dispatcher_holds_no_per_command_code():
 def test_every_action_of_a_state_machine_is_a_subcommand_of_its_process():
     for subject_type in subject_types():
         actions = {a.name for a in machine(subject_type).actions}
-        assert actions <= set(COMMANDS[subject_type].subcommands), subject_type
+        command = machine(subject_type).command_name
+        assert actions <= set(COMMANDS[command].subcommands), subject_type
 
 
 def test_a_process_module_can_add_a_subcommand_to_another_process_s_command():

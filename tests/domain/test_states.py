@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.identity import PlatformIdentity
-from domain import incidents
+from domain import incidents, problems
+from domain.context import SYSTEM
 from domain.context import Actor
 from domain.errors import InvalidTransition
 from domain.incidents import INCIDENT, get_incident
@@ -28,7 +29,25 @@ USE_CASES = {
     "reopen": lambda ctx, key: incidents.reopen_incident(ctx, CAROL, key, "still broken"),
     "cancel": lambda ctx, key: incidents.cancel_incident(ctx, CAROL, key, "by mistake"),
     "show": lambda ctx, key: incidents.show_incident(ctx, CAROL, key),
+    "link": lambda ctx, key: problems.link_incidents(ctx, CAROL, _problem(ctx).key, [key]),
+    "fixed": lambda ctx, key: problems.workaround_fixed(ctx, ALICE, _offered(ctx, key)),
+    "broken": lambda ctx, key: problems.workaround_broken(ctx, ALICE, _offered(ctx, key)),
 }
+
+
+def _problem(ctx):
+    return problems.open_problem(ctx, CAROL, title="Something underneath")
+
+
+def _offered(ctx, key: str) -> str:
+    """The incident as if a known error's workaround had been offered when it was logged."""
+    problem, known = problems.record_known_error(
+        ctx, CAROL, _problem(ctx).key, workaround="restart it", symptoms="it stops"
+    )
+    from domain.problems.links import link
+
+    link(ctx, SYSTEM, problem, get_incident(ctx, key, for_update=True), workaround_of=known.id)
+    return key
 
 
 def _put_in_state(ctx, key: str, state: str) -> None:
@@ -72,10 +91,10 @@ def test_a_snapshot_carries_what_the_state_allows_and_how_it_looks(desk):
         data = snapshot(get_incident(ctx, 1))
         card = [a["name"] for a in data["actions"] if a["on_card"]]
         assert (data["state_label"], data["open"], data["tone"]) == ("New", True, "waiting")
-        assert card == ["claim", "resolve"]  # no Hold before anyone works on it
+        assert card == ["claim", "resolve", "link"]  # no Hold before anyone works on it
         _put_in_state(ctx, "INC-1", "on_hold")
         card = [a["name"] for a in snapshot(get_incident(ctx, 1))["actions"] if a["on_card"]]
-        assert card == ["resume", "resolve"]
+        assert card == ["resume", "resolve", "link"]
 
 
 def test_refusals_come_from_the_declared_permissions():
