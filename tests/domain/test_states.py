@@ -7,8 +7,7 @@ import pytest
 
 from bot.identity import PlatformIdentity
 from domain import incidents, problems
-from domain.context import SYSTEM
-from domain.context import Actor
+from domain.context import SYSTEM, Actor
 from domain.errors import InvalidTransition
 from domain.incidents import INCIDENT, get_incident
 from domain.notifications import snapshot
