@@ -34,6 +34,7 @@ SECTIONS = (
     "priority_matrix",
     "sla",
     "role_mapping",
+    "problems",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -44,6 +45,7 @@ PERSON_KEYS = ("display_name", "email", "roles", *ACCOUNT_KEYS)
 TEAM_KEYS = ("display_name", "members", "lead", "channel")
 SERVICE_KEYS = ("display_name", "owner", "categories")
 SLA_KEYS = ("respond", "resolve", "warn_at")
+PROBLEM_KEYS = ("recurring_incidents", "recurring_window")
 PLATFORMS = ("slack", "discord")
 WORKS_INCIDENTS = ("agent", "admin")  # the roles that may be given incidents
 YES_NO = "got a yes/no value"
@@ -161,6 +163,7 @@ class _Checker:
             )
             default_role = "employee"
         auto_close = self.duration(desk, ("desk", "auto_close_after"), "3d")
+        recurring, window = self.problems()
         policy = DeskPolicy(
             people=people,
             teams=teams,
@@ -173,6 +176,8 @@ class _Checker:
             matrix=self.matrix(),
             default_role=default_role,
             auto_close_after=auto_close or timedelta(days=3),
+            recurring_incidents=recurring,
+            recurring_window=window,
         )
         return DeskConfig(
             source=self.doc.filename,
@@ -373,6 +378,20 @@ class _Checker:
             if respond and resolve and fraction is not None:
                 result[priority] = SlaTarget(respond, resolve, fraction)
         return result
+
+    def problems(self) -> tuple[int, timedelta]:
+        """When recurring incidents make a suggested problem: how many, within how long."""
+        section = self.section("problems")
+        self.unknown_keys(section, ("problems",), PROBLEM_KEYS, " in problems")
+        count = section.get("recurring_incidents", 3)
+        if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= 1000:
+            self.problem(
+                ("problems", "recurring_incidents"),
+                f"recurring_incidents must be a whole number from 2 to 1000, not '{count}'",
+            )
+            count = 3
+        window = self.duration(section, ("problems", "recurring_window"), "24h")
+        return count, window or timedelta(hours=24)
 
     def duration(self, spec: dict, path: tuple, default: str | None) -> timedelta | None:
         raw = spec.get(path[-1], default)

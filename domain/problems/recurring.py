@@ -41,13 +41,13 @@ def watch(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
         return None
     since = ctx.clock.now() - ctx.policy.recurring_window
     decided = ctx.session.scalar(
-        select(SuggestionRecord.updated_at)
+        select(SuggestionRecord)
         .where(*same_kind, SuggestionRecord.state != "suggested")
-        .order_by(SuggestionRecord.updated_at.desc())
+        .order_by(SuggestionRecord.id.desc())
         .limit(1)
     )
-    if decided is not None and decided > since:
-        since = decided  # after a dismissal (or a problem opened), count afresh
+    # After a dismissal (or a problem since closed), count afresh: only later incidents.
+    after = max(decided.incidents, default=0) if decided and decided.updated_at >= since else 0
     cluster = list(
         ctx.session.scalars(
             select(IncidentRecord.id)
@@ -55,6 +55,7 @@ def watch(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
             .where(
                 *_same_kind(IncidentRecord, incident),
                 IncidentRecord.opened_at >= since,
+                IncidentRecord.id > after,
                 IncidentRecord.state != "cancelled",
                 ProblemLink.incident_id.is_(None),
             )
