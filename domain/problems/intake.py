@@ -63,8 +63,7 @@ def offer_workaround(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -
     return (
         f'This looks like {known.key} "{known.title}". Workaround: {known.workaround}\n'
         f"Did that fix it? Say /incident fixed {incident.key} or /incident broken "
-        f"{incident.key} (or use the buttons in my message). Either way, the service desk "
-        "has your incident."
+        f"{incident.key}. Either way, the service desk has your incident."
     )
 
 
