@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from domain.incidents.records import IncidentRecord
 
-# What other processes add to an incident's snapshot (problems: the problem it belongs to).
+# What other processes add to an incident's snapshot (problems: the problem it belongs to),
+# and how each loads what it reads for many incidents at once (a batch of timers snapshots
+# thousands: one query for all of them, not one each).
 PARTS: list[Callable[[IncidentRecord], dict[str, Any]]] = []
+PRELOADS: list[Callable[[Session, list[IncidentRecord]], None]] = []
+
+
+def preload(session: Session, incidents: list[IncidentRecord]) -> None:
+    """Load what every part of these incidents' snapshots reads, in one query per part."""
+    if incidents:
+        for load in PRELOADS:
+            load(session, incidents)
 
 
 def incident_data(incident: IncidentRecord) -> dict[str, Any]:

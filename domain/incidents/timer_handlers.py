@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import timers
 from domain.context import SYSTEM, DeskContext
-from domain.incidents import sla
+from domain.incidents import sla, snapshot
 from domain.incidents.lifecycle import OPEN_STATES, announce_change, auto_close, record_event
 from domain.incidents.records import IncidentRecord
 from domain.notifications import notify, notify_channel
@@ -15,7 +15,9 @@ _CLOCK_WORDS = {"respond": "time to respond", "resolve": "time to resolve"}
 
 def load_incidents(ctx: DeskContext, ids: list[str]) -> dict:
     """The incidents of a batch of timers, locked; busy ones are left for a later pass."""
-    return timers.lock_subjects(ctx, IncidentRecord, ids)
+    found = timers.lock_subjects(ctx, IncidentRecord, ids)
+    snapshot.preload(ctx.session, [i for i in found.values() if isinstance(i, IncidentRecord)])
+    return found
 
 
 @timers.timer_handler("auto_close")

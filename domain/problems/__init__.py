@@ -56,7 +56,7 @@ from domain.problems.records import (
     ProblemRecord,
     SuggestionRecord,
 )
-from domain.problems.snapshot import incident_part, problem_data, suggestion_data
+from domain.problems.snapshot import incident_part, preload_links, problem_data, suggestion_data
 from domain.problems.states import KINDS, PROBLEM, SUGGESTION
 
 PROCESS = "problem"
@@ -67,6 +67,7 @@ notifications.register_subject(
     notifications.SubjectType("suggestion", SUGGESTION, suggestion_data, "SUG")
 )
 incident_snapshot.PARTS.append(incident_part)
+incident_snapshot.PRELOADS.append(preload_links)
 # Order matters: an incident the known-error database explains is no recurring one.
 incident_lifecycle.ON_OPEN.append(offer_workaround)
 incident_lifecycle.ON_OPEN.append(recurring.watch)

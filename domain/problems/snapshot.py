@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
 from domain.incidents.records import IncidentRecord
-from domain.problems.records import ProblemRecord, SuggestionRecord
+from domain.problems.records import ProblemLink, ProblemRecord, SuggestionRecord
 
 
 def problem_data(problem: ProblemRecord) -> dict[str, Any]:
@@ -57,3 +61,15 @@ def incident_part(incident: IncidentRecord) -> dict[str, Any]:
         "known_error": f"KE-{found.workaround_of}" if found.workaround_of else None,
         "workaround_answer": found.workaround_answer,
     }
+
+
+def preload_links(session: Session, incidents: list[IncidentRecord]) -> None:
+    """Load the problem links of many incidents in one query (None where there is none)."""
+    found = {
+        link.incident_id: link
+        for link in session.scalars(
+            select(ProblemLink).where(ProblemLink.incident_id.in_([i.id for i in incidents]))
+        )
+    }
+    for incident in incidents:
+        set_committed_value(incident, "problem_link", found.get(incident.id))
