@@ -1,6 +1,7 @@
 """Buttons and the modals behind them: an action that needs no text runs at once (Claim,
-Resume, Close); one that asks for a text opens its form first (Resolve, Hold, Reopen).
-Which is which, and which buttons exist, comes from the domain's actions (bot.actions)."""
+Resume, Close); one that asks for a text opens its form first (Resolve, Hold, Reopen); one
+that takes a choice opens a chooser (Link to problem, adapters/slack/choose.py). Which is
+which, and which buttons exist, comes from every process's actions (bot.actions)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.asker import Asker
+from adapters.slack.choose import CHOOSE, chosen_argv, open_choice_form
 from adapters.slack.commands import open_new_incident_form
 from adapters.slack.desk import SlackDesk
 from adapters.slack.home import NEW_INCIDENT_BUTTON
@@ -24,7 +26,7 @@ from adapters.slack.modals import (
     submitted,
 )
 from bot import grammar
-from bot.actions import button_pattern, parse_button_id
+from bot.actions import button_pattern, command_of, parse_button_id
 from bot.inbound_work import Work
 
 # Who may submit a form is checked before opening it, so nobody fills one in vain. How
@@ -45,11 +47,12 @@ def asker_of(body: dict[str, Any]) -> Asker:
 
 
 def register(app: AsyncApp, desk: SlackDesk) -> None:
-    """Listen for the incident buttons and the submissions of their modals."""
+    """Listen for every subject's buttons and the submissions of their modals."""
 
     async def press_job(asker: Asker, work: Work) -> None:
         subject_type, found = parse_button_id(work.payload["action_id"])
-        argv = grammar.build_argv(subject_type, found.name, [str(work.payload.get("value"))])
+        command = command_of(subject_type)  # a suggestion's buttons run /problem adopt…
+        argv = grammar.build_argv(command, found.name, [str(work.payload.get("value"))])
         await desk.execute(asker, argv=argv, work=work)
 
     async def form_job(asker: Asker, work: Work) -> None:
@@ -71,6 +74,21 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
                 desk, asker, subject_type, found.name, value, body.get("trigger_id")
             )
             desk.spawn(form, asker)
+            return
+        if found.choose:
+            # Only opens a chooser; what is chosen is stored when the form is submitted.
+            await ack()
+            asker = asker_of(body)
+            chooser = open_choice_form(
+                desk,
+                asker,
+                subject_type,
+                found.name,
+                value,
+                body.get("trigger_id"),
+                CHECK_BUDGET,
+            )
+            desk.spawn(chooser, asker)
             return
         work = await desk.accept(
             "press",
@@ -128,7 +146,22 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
             await ack(response_action="errors", errors={"reason": problem})
             return
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
-        argv = grammar.build_argv(subject_type, verb, [key, reason or ""])
+        argv = grammar.build_argv(command_of(subject_type), verb, [key, reason or ""])
+        work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
+        await ack()
+        desk.start(work)
+
+    @app.view(CHOOSE)
+    async def on_choice(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        data = metadata(view)
+        argv, problem = chosen_argv(data, submitted(view).get("choice"))
+        if problem:
+            await ack(response_action="errors", errors={"choice": problem})
+            return
+        if argv is None:
+            await ack()
+            return
+        asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
         work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
         await ack()
         desk.start(work)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.asker import Asker, dump_metadata
-from bot.actions import action
+from bot.actions import action, command_of
 from domain.policy import DeskPolicy
 
 NEW_INCIDENT = "incident_new"
@@ -50,7 +50,8 @@ def reason_form(subject_type: str, name: str) -> ReasonForm | None:
         label=found.prompt or found.label,
         submit=found.label,
         required=found.text_required,
-        typed=f'/{subject_type} {name} {{key}} "{found.prompt.rstrip("?").lower() or "why"}"',
+        typed=f"/{command_of(subject_type)} {name} {{key}} "
+        f'"{found.prompt.split("?")[0].lower() or "why"}"',
     )
 
 

@@ -13,14 +13,14 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select, text
 
 from adapters.slack import SlackAdapter
 from bot.config import load_config_text
-from bot.message_refs import card_ref
+from bot.message_refs import CARD, ref_of
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import build_web_app
@@ -37,6 +37,7 @@ from tests.fakes.slack_signing import (
     plain_text_values,
 )
 
+T = TypeVar("T")
 SECRET = "test-signing-secret"
 TRIAGE = "C0DESK"
 NETWORK = "C0NETWORK"
@@ -288,16 +289,22 @@ class SlackDeskHarness:
 
         return await self.slack.async_wait_for("chat.postMessage", count, timeout, match)
 
-    async def card(self, incident_id: int) -> dict:
-        """The incident's card as Slack shows it now (after every chat.update)."""
-        channel, ts = (await self.card_ref(incident_id)).split(":", 1)
+    async def card(self, number: int, subject_type: str = "incident") -> dict:
+        """A subject's card as Slack shows it now (after every chat.update)."""
+        channel, ts = (await self.card_ref(number, subject_type)).split(":", 1)
         return self.slack.message(channel, ts)
 
-    async def card_ref(self, incident_id: int) -> str:
-        """Where the incident's card is ("C…:ts"), once its delivery is recorded."""
+    async def card_ref(self, number: int, subject_type: str = "incident") -> str:
+        """Where a subject's card is ("C…:ts"), once its delivery is recorded."""
         return await self.until(
-            lambda: card_ref(self.runtime.database, "slack", incident_id),
-            what=f"INC-{incident_id} has a card on Slack",
+            lambda: ref_of(
+                self.runtime.database,
+                subject_type=subject_type,
+                subject_id=number,
+                platform="slack",
+                role=CARD,
+            ),
+            what=f"{subject_type} {number} has a card on Slack",
         )
 
     async def until(self, condition: Callable[[], Any], timeout: float = 10, what: str = "") -> Any:
@@ -314,6 +321,11 @@ class SlackDeskHarness:
     def incident(self, number: int) -> IncidentRecord | None:
         with self.runtime.database.transaction() as session:
             return session.get(IncidentRecord, number)
+
+    def record(self, record_type: type[T], number: int) -> T | None:
+        """Any stored record by its id (a problem, a suggestion…), as it is now."""
+        with self.runtime.database.transaction() as session:
+            return session.get(record_type, number)
 
     def incident_count(self) -> int:
         with self.runtime.database.transaction() as session:

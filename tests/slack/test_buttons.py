@@ -37,6 +37,7 @@ async def test_claim_updates_the_card_in_place_and_writes_the_change_in_its_thre
         "incident_claim",
         "incident_resolve",
         "incident_hold",
+        "incident_link",
     ]
     [note] = await slack_desk.posts(1, TRIAGE, where=lambda c: c.args.get("thread_ts") == ts)
     assert note.args["text"] == "INC-1 claimed by @carol — now In progress, assignee <@U0CAROL>"
@@ -100,7 +101,7 @@ async def test_resolve_opens_a_form_for_the_note_and_resolves(slack_desk, slack)
     assert slack_desk.incident(1).resolution == "Replaced the VPN concentrator PSU"
     [update] = await slack.async_wait_for("chat.update")
     assert "Replaced the VPN concentrator PSU" in blocks_text(update.args["blocks"])
-    assert button_ids(update.args["blocks"]) == []
+    assert button_ids(update.args["blocks"]) == ["incident_link"]  # a problem may follow
     # alice is asked to confirm, with buttons.
     [dm] = await slack_desk.posts(1, "U0ALICE")
     assert button_ids(dm.args["blocks"]) == ["incident_close", "incident_reopen"]
@@ -146,7 +147,11 @@ async def test_hold_needs_a_reason_then_resume_takes_it_off_hold(slack_desk, sla
     await slack_desk.until(lambda: slack_desk.incident(1).state == "on_hold", what="on hold")
     [_, held] = await slack.async_wait_for("chat.update", 2)
     assert "On hold — Waiting for alice to try from home" in blocks_text(held.args["blocks"])
-    assert button_ids(held.args["blocks"]) == ["incident_resume", "incident_resolve"]
+    assert button_ids(held.args["blocks"]) == [
+        "incident_resume",
+        "incident_resolve",
+        "incident_link",
+    ]
 
     rid = await slack_desk.press("U0CAROL", "incident_resume", "INC-1", message_ts=ts)
     assert "back in progress" in (await slack_desk.reply(rid)).args["text"]

@@ -25,7 +25,11 @@ async def test_incident_new_replies_privately_and_posts_a_card_to_triage(slack_d
         "*Queue*\\nnetwork",
     ):
         assert shown in text
-    assert button_ids(card.args["blocks"]) == ["incident_claim", "incident_resolve"]
+    assert button_ids(card.args["blocks"]) == [
+        "incident_claim",
+        "incident_resolve",
+        "incident_link",
+    ]
     assert card.args["text"].startswith(
         "INC-1 [P2] VPN drops every 10 min — reported by <@U0ALICE>"
     )

@@ -31,7 +31,7 @@ async def test_a_claim_in_the_console_updates_the_slack_card(database_url, slack
         [view] = await slack.async_wait_for("views.open")
         await desk.submit("U0BOB", view.response["view"], {"reason": "swapped the concentrator"})
         [resolved] = (await slack.async_wait_for("chat.update", 2))[1:]
-        assert button_ids(resolved.args["blocks"]) == []
+        assert button_ids(resolved.args["blocks"]) == ["incident_link"]
         await desk.until(
             lambda: (
                 "[#service-desk] INC-1 resolved by @bob: swapped the concentrator" in out.getvalue()
