@@ -14,6 +14,7 @@ from bot.identity import PlatformIdentity, resolve_actor
 from domain.context import Actor, DeskContext
 from domain.incidents import INCIDENT, IncidentRecord
 from domain.policy import DeskPolicy
+from domain.problems import PROBLEM, ProblemRecord
 from domain.records import PersonRecord
 
 LIMIT = 25  # Discord shows at most 25 choices; Slack's external selects are happy with that too
@@ -56,6 +57,34 @@ def incidents(
             Suggestion(
                 row.key,
                 f"{row.key} [{row.priority}] {row.title} — {INCIDENT.label(row.state)}",
+            )
+            for row in rows
+        ]
+
+
+def problems(
+    dispatcher, identity: PlatformIdentity, text: str, action: str | None = None
+) -> list[Suggestion]:
+    """Problems an agent may act on with `action` now (no action: the open ones), matching
+    the text; employees get none (they reach problems through their own incidents)."""
+    states = PROBLEM.states_for(action) if action else None
+    states = states or PROBLEM.open_states  # not a problem action (/incident link): open ones
+    with dispatcher.unit_of_work() as ctx:
+        actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
+        if not actor.is_agent:
+            return []
+        query = select(ProblemRecord).where(ProblemRecord.state.in_(states))
+        needle = text.strip()
+        if needle:
+            number = needle.upper().removeprefix("#").removeprefix("PRB-").removeprefix("PRB")
+            matches = [ProblemRecord.title.ilike(f"%{_escape_like(needle)}%", escape="\\")]
+            if number.isdigit():
+                matches.append(cast(ProblemRecord.id, String).like(f"{number}%"))
+            query = query.where(or_(*matches))
+        rows = ctx.session.scalars(query.order_by(ProblemRecord.id.desc()).limit(LIMIT))
+        return [
+            Suggestion(
+                row.key, f"{row.key} [{row.priority}] {row.title} — {PROBLEM.label(row.state)}"
             )
             for row in rows
         ]

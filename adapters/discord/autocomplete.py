@@ -1,4 +1,5 @@
-"""Autocomplete for command options: incidents, services, categories, teams, assignees, topics.
+"""Autocomplete for command options: incidents, problems, services, categories, teams,
+assignees, topics.
 
 Each completer answers within Discord's deadline from the shared suggestions in bot/suggest.py;
 a failure offers no choices rather than an error (the person can still type a value).
@@ -44,6 +45,15 @@ async def incidents(interaction: discord.Interaction, current: str, subcommand: 
     identity = identity_of(interaction.user)
     return await _safely(
         "incidents", lambda: suggest.incidents(dispatcher, identity, current, subcommand)
+    )
+
+
+async def problems(interaction: discord.Interaction, current: str, subcommand: str) -> Choices:
+    """Problems an agent may act on with the subcommand (/incident link: the open ones)."""
+    dispatcher = _desk(interaction).runtime.dispatcher
+    identity = identity_of(interaction.user)
+    return await _safely(
+        "problems", lambda: suggest.problems(dispatcher, identity, current, subcommand)
     )
 
 

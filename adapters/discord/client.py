@@ -7,7 +7,7 @@ from typing import Any
 import discord
 
 from adapters.discord.commands import build_tree
-from adapters.discord.views import IncidentButton, IntakeButton
+from adapters.discord.views import DYNAMIC_ITEMS
 
 # Long rate limits surface as RateLimited (the outbox retries later) instead of holding a
 # delivery for minutes; 30 s is the smallest value discord.py accepts. Several shorter waits
@@ -54,8 +54,8 @@ class DeskClient(discord.Client):
         self.session_live = False
 
     async def setup_hook(self) -> None:
-        # Buttons on every message deskbot ever posted keep working after a restart.
-        self.add_dynamic_items(IncidentButton, IntakeButton)
+        # Buttons and menus on every message deskbot ever posted keep working after a restart.
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s before a re-IDENTIFY (Discord's identify rate limit); tests

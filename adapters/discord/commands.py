@@ -1,4 +1,5 @@
-"""/incident and /desk as Discord application commands, generated from the shared grammar.
+"""/incident, /problem, /kb and /desk as Discord application commands, generated from the
+shared grammar.
 
 Every subcommand of `bot.grammar.COMMANDS` becomes a Discord subcommand whose options are the
 grammar's arguments and flags; an invocation is turned back into the grammar's argv, so the
@@ -16,30 +17,61 @@ from discord import app_commands
 
 from adapters.discord import autocomplete
 from bot import grammar
-from bot.actions import machine
+from bot.actions import machine, subject_types
 from bot.commands import COMMANDS, Subcommand
 
+Completer = Callable[..., Awaitable[list[app_commands.Choice[str]]]]
+
 # Options whose values come from the desk while the person types.
-AUTOCOMPLETE: dict[str, Callable[..., Awaitable[list[app_commands.Choice[str]]]]] = {
-    "id": autocomplete.incidents,
+AUTOCOMPLETE: dict[str, Completer] = {
     "to": autocomplete.assignees,
     "service": autocomplete.services,
     "category": autocomplete.categories,
     "team": autocomplete.teams,
     "topic": autocomplete.topics,
+    "problem": autocomplete.problems,  # /incident link INC-7 PRB-…
+    "incident": autocomplete.incidents,  # /problem unlink PRB-2 INC-…
 }
-# Flags whose values are a closed list the grammar does not spell out.
-EXTRA_CHOICES = {
-    "state": [
-        app_commands.Choice(name=label, value=state)
-        for state, label in machine("incident").labels.items()
-    ]
+# The subject an "id" names, by its kind (what the subcommand acts on).
+ID_COMPLETERS: dict[str, Completer] = {
+    "incident": autocomplete.incidents,
+    "problem": autocomplete.problems,
 }
 OPTIONAL_ARGS = {("incident", "new", "title")}  # no title: /incident new opens a form
 
 
+def subject_of(command: str, subcommand: str) -> str | None:
+    """The kind of subject a subcommand acts on: the machine whose action it is (/problem
+    adopt → suggestion), else the one named like the command (/problem list → problem)."""
+    kinds = subject_types()
+    for kind in kinds:
+        found = machine(kind)
+        if found.command_name == command and found.action(subcommand) is not None:
+            return kind
+    return command if command in kinds else None
+
+
+def state_choices(command: str) -> list[app_commands.Choice[str]]:
+    """--state of a command's list: the states of its subjects, as people read them (a
+    closed list the grammar does not spell out)."""
+    if command not in subject_types():
+        return []
+    return [
+        app_commands.Choice(name=label, value=state)
+        for state, label in machine(command).labels.items()
+    ]
+
+
+def completer_for(command: str, subcommand: str, option: str) -> Completer | None:
+    """What suggests values for an option while the person types, if anything does."""
+    if option == "id":
+        return ID_COMPLETERS.get(subject_of(command, subcommand) or "")
+    return AUTOCOMPLETE.get(option)
+
+
 def build_tree(client: discord.Client) -> app_commands.CommandTree:
-    """A command tree with /incident and /desk; callbacks reach the desk via `client.desk`."""
+    """A command tree with every command of the table; callbacks reach the desk via
+    `client.desk`."""
     tree = app_commands.CommandTree(client)
     for command in COMMANDS.values():
         group = app_commands.Group(name=command.name, description=command.summary[:100])
@@ -90,11 +122,12 @@ def _callback(command: str, sub: Subcommand) -> Callable[..., Awaitable[None]]:
         descriptions[flag.name] = flag.help
         if flag.choices:
             choices[flag.name] = [app_commands.Choice(name=c, value=c) for c in flag.choices]
-        elif flag.name in EXTRA_CHOICES:
-            choices[flag.name] = EXTRA_CHOICES[flag.name]
+        elif flag.name == "state" and state_choices(command):
+            choices[flag.name] = state_choices(command)
     for name in descriptions:
-        if name in AUTOCOMPLETE and name not in choices:
-            completers[name] = _bind_completer(AUTOCOMPLETE[name], sub.name)
+        completer = completer_for(command, sub.name, name)
+        if completer is not None and name not in choices:
+            completers[name] = _bind_completer(completer, sub.name)
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = f"{command}_{sub.name}"
     callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ and its thread are what the channel sees.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -22,11 +23,15 @@ from adapters.discord.intake import Intake
 from adapters.discord.modals import NewIncidentForm, NoteForm
 from adapters.discord.people import identity_from, identity_of, user_data
 from adapters.discord.render import chunks, escape_mentions
+from adapters.discord.views import choice_menu
+from bot import grammar, suggest
+from bot.actions import Action, command_of, subject_type_of_key
 from bot.actions import action as action_of
 from bot.commands import Reply, Subcommand
 from bot.identity import PlatformIdentity
 from bot.inbound_work import Work
 from bot.pipeline import Pipeline
+from domain.errors import DeskError
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +79,33 @@ class DiscordDesk:
         await self._guarded(f"/{command} {sub.name}", interaction, work)
 
     async def press(self, interaction: discord.Interaction, action: str, key: str) -> None:
-        """A button on a card or notification: a form for actions that ask for a text, else
-        the command itself."""
-        found = action_of("incident", action)
-        if found is not None and found.needs_text:
-            work = self._form_for_note(interaction, action, key)
+        """A button on a card or notification, for any kind of subject: a form for actions
+        that ask for a text, a menu for those that take a choice, else the command itself."""
+        subject_type = subject_type_of_key(key)
+        if subject_type is None:  # a key no process knows (any more)
+            work = self._say(interaction, f"I do not know {key}; that button no longer works.")
         else:
-            work = self.run_argv(interaction, ["incident", action, key])
+            found = action_of(subject_type, action)
+            if found is not None and found.needs_text:
+                work = self._form_for_note(interaction, subject_type, found, key)
+            elif found is not None and found.choose:
+                work = self._offer_choices(interaction, subject_type, found, key)
+            else:
+                work = self.run_argv(interaction, [command_of(subject_type), action, key])
         await self._guarded(f"{action} button", interaction, work)
+
+    async def choose(
+        self, interaction: discord.Interaction, action: str, key: str, chosen: str
+    ) -> None:
+        """A choice made in the menu an action offered: the command with the chosen value,
+        e.g. /incident link INC-7 PRB-2."""
+        subject_type = subject_type_of_key(key)
+        if subject_type is None:
+            work = self._say(interaction, f"I do not know {key}; that menu no longer works.")
+        else:
+            argv = grammar.build_argv(command_of(subject_type), action, [key, chosen])
+            work = self.run_argv(interaction, argv)
+        await self._guarded(f"{action} menu", interaction, work)
 
     async def press_intake(
         self, interaction: discord.Interaction, action: str, message_id: str
@@ -260,15 +284,72 @@ class DiscordDesk:
         except discord.HTTPException as exc:
             log.warning("could not answer a Discord interaction: %s", exc)
 
-    async def _form_for_note(self, interaction: discord.Interaction, action: str, key: str) -> None:
+    async def _form_for_note(
+        self, interaction: discord.Interaction, subject_type: str, found: Action, key: str
+    ) -> None:
         """Open the note form, or refuse at once who may not submit it (nobody types in vain)."""
         refusal = await self.pipeline.refusal(
-            self.identify(interaction), "incident", action, CHECK_BUDGET
+            self.identify(interaction), subject_type, found.name, CHECK_BUDGET
         )
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
-        await self._open_form(interaction, NoteForm(action, key))
+        await self._open_form(interaction, NoteForm(subject_type, found.name, key))
+
+    async def _offer_choices(
+        self, interaction: discord.Interaction, subject_type: str, found: Action, key: str
+    ) -> None:
+        """Answer a press of an action that takes a choice with a menu of what may be chosen
+        (only the presser sees it), or with why there is nothing to choose.
+
+        The choices come from the desk; if they take longer than CHECK_BUDGET, the press is
+        deferred first, so the first response is always within Discord's 3 seconds.
+        """
+
+        async def lookup() -> tuple[str, discord.ui.View | None]:
+            identity = await self.identify(interaction)()
+            try:
+                found_choices = await self.pipeline.run(
+                    suggest.choices,
+                    self.runtime.dispatcher,
+                    identity,
+                    subject_type,
+                    found.name,
+                    key,
+                )
+            except DeskError as exc:
+                return exc.message, None
+            question = f"{found.label}: which {found.choose} for {key}?"
+            view = choice_menu(found.name, key, found_choices, f"Choose a {found.choose}")
+            if view is None:
+                return f"There is no {found.choose} to choose for {key}.", None
+            return question, view
+
+        answer = asyncio.ensure_future(lookup())
+        done, _ = await asyncio.wait({answer}, timeout=CHECK_BUDGET)
+        if not done:
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            except discord.HTTPException as exc:  # too late: Discord told them it failed
+                log.warning("could not acknowledge a Discord interaction in time: %s", exc)
+                answer.cancel()
+                return
+        text, view = await answer
+        if interaction.response.is_done():
+            await interaction.edit_original_response(
+                content=text,
+                view=view if view is not None else discord.utils.MISSING,
+                allowed_mentions=NO_PINGS,
+            )
+        elif view is not None:
+            await interaction.response.send_message(
+                text, view=view, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def _say(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def _open_form(self, interaction: discord.Interaction, form: discord.ui.Modal) -> None:
         try:

@@ -1,5 +1,6 @@
 """Forms: a new incident (/incident new without options, or a DM's "add details"), and the
-note that Resolve, Hold and Reopen ask for. Submitting one runs the shared grammar's argv."""
+note that actions like Resolve, Hold, Reopen or Root cause ask for. Submitting one runs the
+shared grammar's argv."""
 
 from __future__ import annotations
 
@@ -9,20 +10,21 @@ import discord
 
 from bot import grammar
 from bot.actions import action as action_of
+from bot.actions import command_of
 
 FORM_TIMEOUT = 30 * 60.0  # forget a form nobody submitted, so abandoned ones do not pile up
 
 
 class NoteForm(discord.ui.Modal):
-    """The one text field an action asks for (a resolution, a hold reason…), as the domain
-    words it."""
+    """The one text field an action asks for (a resolution, a hold reason, a root cause…),
+    as the domain words it, for any kind of subject."""
 
-    def __init__(self, action: str, key: str) -> None:
-        found = action_of("incident", action)
+    def __init__(self, subject_type: str, action: str, key: str) -> None:
+        found = action_of(subject_type, action)
         if found is None or not found.needs_text:
-            raise ValueError(f"incident {action} asks for no text")
+            raise ValueError(f"{subject_type} {action} asks for no text")
         super().__init__(title=found.title_for(key)[:45], timeout=FORM_TIMEOUT)
-        self.action, self.key = action, key
+        self.subject_type, self.action, self.key = subject_type, action, key
         self.note: discord.ui.TextInput = discord.ui.TextInput(
             label=(found.prompt or found.label)[:45],
             style=discord.TextStyle.paragraph,
@@ -36,7 +38,7 @@ class NoteForm(discord.ui.Modal):
     def argv(self) -> list[str]:
         """The command this form stands for, e.g. incident resolve INC-42 "the fix"."""
         note = self.note.value.strip()
-        return grammar.build_argv("incident", self.action, [self.key, note])
+        return grammar.build_argv(command_of(self.subject_type), self.action, [self.key, note])
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.client.desk.submit(interaction, self.argv())  # type: ignore[attr-defined]

@@ -81,11 +81,11 @@ class DiscordSender:
     async def _post(self, message: OutboundMessage, mention: Mentioner) -> str:
         channel_id = await self._channel(message)
         body = render.body(message, mention)
-        incident = message.context.get("incident") if message.subject_type == "incident" else None
-        if message.creates_ref == "card" and incident:
-            view = card_buttons(incident)
+        subject = _subject(message)
+        if message.creates_ref == "card" and subject:
+            view = card_buttons(subject)
         else:
-            view = notification_buttons(incident, message.context.get("offers") or [])
+            view = notification_buttons(subject, message.context.get("offers") or [])
         pings = mention.allowed_mentions()
         return await self._send(
             channel_id, body.content, body.embeds, view, pings, nonce=nonce_of(message)
@@ -109,13 +109,12 @@ class DiscordSender:
             )
         channel_id, card_id = (int(part) for part in ref.split(":"))
         subject = message.context[message.subject_type]
-        incident = subject if message.subject_type == "incident" else None
         embed = render.card(
             message.subject_type, message.updates_ref, subject, Mentioner(mention.ids)
         )  # an embed pings nobody
         with handle_message_parameters(
             embed=embed,
-            view=card_buttons(incident) if incident else None,
+            view=card_buttons(subject),
             allowed_mentions=NO_PINGS,
         ) as params:
             try:
@@ -133,7 +132,7 @@ class DiscordSender:
         self,
         channel_id: int,
         card_id: int,
-        incident: dict,
+        subject: dict,
         text: str,
         pings: discord.AllowedMentions,
         *,
@@ -146,7 +145,7 @@ class DiscordSender:
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_CHANNEL:
                 raise
-        name = f"{incident['key']} {incident['title']}"[:100]
+        name = thread_name(subject)
         try:
             await self.client.http.start_thread_with_message(
                 channel_id, card_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
@@ -201,6 +200,22 @@ class DiscordSender:
         ) as params:
             data = await self.client.http.send_message(channel_id, params=params)
         return f"{data['channel_id']}:{data['id']}"
+
+
+def _subject(message: OutboundMessage) -> dict | None:
+    """The snapshot of the message's subject (an incident, a problem…), if it has one."""
+    if not message.subject_type:
+        return None
+    subject = message.context.get(message.subject_type)
+    return subject if isinstance(subject, dict) and subject.get("key") else None
+
+
+def thread_name(subject: dict) -> str:
+    """The name of the thread on a card: the key and what the subject is about."""
+    about = subject.get("title") or " ".join(
+        part for part in (subject.get("service"), subject.get("category")) if part
+    )
+    return f"{subject['key']} {about}".strip()[:100]
 
 
 def nonce_of(message: OutboundMessage) -> str:

@@ -8,6 +8,7 @@ from bot.identity import resolve_person_name
 from bot.suggest import Suggestion, chooser
 from bot.templates import render
 from domain import incidents, problems
+from domain.errors import DeskError
 from domain.notifications import snapshot
 from domain.problems import ProblemRecord
 
@@ -308,8 +309,19 @@ def broken(call: Call) -> Reply:
 
 @chooser("incident", "link")
 def problems_to_link(ctx, actor, key: str) -> list[Suggestion]:
-    """Link to problem: the open problems of the incident's service, newest first."""
-    return [
+    """Link to problem: the open problems of the incident's service, newest first (none:
+    a DeskError that says so and how to open one)."""
+    found = [
         Suggestion(p.key, f"{p.key} [{p.priority}] {p.title}"[:100])
         for p in problems.link_candidates(ctx, actor, key)
     ]
+    if not found:
+        incident = incidents.get_incident(ctx, key)
+        service = f" of service {incident.service}" if incident.service else ""
+        flag = f" --service {incident.service}" if incident.service else ""
+        raise DeskError(
+            f"No open problem{service} to link {incident.key} to; open one with "
+            f'/problem new "what is wrong"{flag}, then link it with '
+            f"/incident link {incident.key} PRB-…"
+        )
+    return found

@@ -23,11 +23,12 @@ from sqlalchemy import select
 
 from adapters.discord import DiscordAdapter
 from bot.config import load_config_text
-from bot.message_refs import card_ref
+from bot.message_refs import CARD, ref_of
 from bot.runtime import Runtime
 from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.incidents import IncidentRecord
+from domain.problems import ProblemLink, ProblemRecord, SuggestionRecord
 from domain.records import OutboxMessage
 from tests.fakes import discord_interactions as ix
 from tests.fakes.discord_payloads import role_payload
@@ -205,6 +206,29 @@ class DiscordDeskHarness:
         )
         return await self.fake.dispatch_interaction(payload)
 
+    async def choose(
+        self, who: str, custom_id: str, message_id: str, value: str
+    ) -> InteractionRecord:
+        """Choose `value` in the select menu `custom_id` on a stored message, as `who`."""
+        message = self.fake.messages[message_id]
+        [menu] = [
+            c
+            for row in message["components"]
+            for c in row["components"]
+            if c["custom_id"] == custom_id
+        ]
+        offered = [o["value"] for o in menu["options"]]
+        assert value in offered, f"{value} is not in the menu (it offers {offered})"
+        payload = self.fake.button_interaction(
+            custom_id,
+            message=message_id,
+            user=self.user(who),
+            channel=message["channel_id"],
+            component_type=ix.COMPONENT_STRING_SELECT,
+            values=[value],
+        )
+        return await self.fake.dispatch_interaction(payload)
+
     async def submit(
         self, who: str, opened: InteractionRecord, values: dict[str, str]
     ) -> InteractionRecord:
@@ -253,10 +277,17 @@ class DiscordDeskHarness:
         channel_id = self.fake.dm_channels.get(self.user_id(who))
         return self.channel_messages(channel_id) if channel_id else []
 
-    async def card(self, number: int) -> JSON:
-        """The incident's card message as the fake stores it now."""
+    async def card(self, number: int, subject_type: str = "incident") -> JSON:
+        """A subject's card message (an incident's by default) as the fake stores it now."""
         ref = await self.until(
-            lambda: card_ref(self.runtime.database, "discord", number), what=f"INC-{number} card"
+            lambda: ref_of(
+                self.runtime.database,
+                subject_type=subject_type,
+                subject_id=number,
+                platform="discord",
+                role=CARD,
+            ),
+            what=f"{subject_type} {number} card",
         )
         return self.fake.messages[ref.split(":")[1]]
 
@@ -268,6 +299,20 @@ class DiscordDeskHarness:
     def incident(self, number: int) -> IncidentRecord | None:
         with self.runtime.database.transaction() as session:
             return session.get(IncidentRecord, number)
+
+    def problem(self, number: int) -> ProblemRecord | None:
+        with self.runtime.database.transaction() as session:
+            return session.get(ProblemRecord, number)
+
+    def suggestion(self, number: int) -> SuggestionRecord | None:
+        with self.runtime.database.transaction() as session:
+            return session.get(SuggestionRecord, number)
+
+    def linked(self, problem: int) -> list[int]:
+        """The incidents linked to a problem, as stored."""
+        with self.runtime.database.transaction() as session:
+            query = select(ProblemLink.incident_id).where(ProblemLink.problem_id == problem)
+            return sorted(session.scalars(query))
 
     def outbox(self) -> list[OutboxMessage]:
         with self.runtime.database.transaction() as session:

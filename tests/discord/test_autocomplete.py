@@ -77,4 +77,22 @@ async def test_people_and_teams_to_assign_to(desk):
 
 async def test_help_topics(desk):
     found = values(await desk.autocomplete("alice", "desk", "help", "topic", "cla"))
-    assert found == ["incident claim"]
+    assert found == ["incident claim", "problem claim"]
+    found = values(await desk.autocomplete("alice", "desk", "help", "topic", "known"))
+    assert found == ["problem known-error"]
+
+
+async def test_problem_numbers_where_an_option_names_a_problem(desk):
+    for title, service in (("VPN drops after sleep", "vpn"), ("Wi-Fi roaming fails", "wifi")):
+        await desk.answer(await desk.command("bob", "problem", "new", title=title, service=service))
+    await desk.answer(await desk.command("bob", "problem", "cancel", id="PRB-2"))
+    assert values(await desk.autocomplete("bob", "problem", "show", "id", "")) == ["PRB-2", "PRB-1"]
+    # Only what the subcommand can act on: a cancelled problem is claimed by nobody.
+    assert values(await desk.autocomplete("bob", "problem", "claim", "id", "")) == ["PRB-1"]
+    [choice] = await desk.autocomplete("bob", "problem", "note", "id", "1")
+    assert choice == {"name": "PRB-1 [P3] VPN drops after sleep — New", "value": "PRB-1"}
+    # /incident link INC-… PRB-…: open problems, by number or words of the title.
+    assert values(await desk.autocomplete("bob", "incident", "link", "problem", "sleep")) == [
+        "PRB-1"
+    ]
+    assert await desk.autocomplete("alice", "problem", "show", "id", "") == []

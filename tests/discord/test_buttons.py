@@ -33,7 +33,12 @@ async def test_claim_edits_the_card_in_place_and_writes_the_change_in_its_thread
     card = await desk.card(1)
     assert fields(card)["State"] == "In progress"
     assert fields(card)["Assignee"] == f"<@{desk.user_id('carol')}>"
-    assert buttons(card) == ["deskbot:claim:INC-1", "deskbot:resolve:INC-1", "deskbot:hold:INC-1"]
+    assert buttons(card) == [
+        "deskbot:claim:INC-1",
+        "deskbot:resolve:INC-1",
+        "deskbot:hold:INC-1",
+        "deskbot:link:INC-1",
+    ]
     assert card["edited_timestamp"] is not None
     assert len(desk.channel_messages("service-desk")) == 1  # edited, not posted again
     [line] = [m["content"] for m in desk.thread_of(card)]
@@ -57,7 +62,8 @@ async def test_resolve_asks_for_the_fix_in_a_form(desk):
     card = await desk.card(1)
     assert fields(card)["State"] == "Resolved"
     assert fields(card)["Resolution"] == "restarted the concentrator"
-    assert card["components"] == []  # nothing left to press on a resolved incident
+    # Nothing left to work on a resolved incident; it can still be linked to its problem.
+    assert buttons(card) == ["deskbot:link:INC-1"]
     assert [m["content"] for m in desk.thread_of(card)][-1].startswith(
         "INC-1 resolved by @carol: restarted the concentrator — now Resolved"
     )
@@ -73,7 +79,7 @@ async def test_hold_asks_why_and_resume_takes_it_off_hold(desk):
     await desk.delivered()
     card = await desk.card(1)
     assert fields(card)["State"] == "On hold — waiting for alice to test"
-    assert buttons(card) == ["deskbot:resume:INC-1", "deskbot:resolve:INC-1"]
+    assert buttons(card) == ["deskbot:resume:INC-1", "deskbot:resolve:INC-1", "deskbot:link:INC-1"]
 
     resumed = await desk.press("carol", "deskbot:resume:INC-1", card["id"])
     assert "back in progress" in await desk.answer(resumed)

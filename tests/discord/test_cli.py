@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -60,11 +61,11 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
     )
     out, err = await finish(process)
     assert process.returncode == 0, err
-    assert out.strip() == (
-        f"Registered /incident ({len(COMMANDS['incident'].subcommands)} subcommands), "
-        f"/desk ({len(COMMANDS['desk'].subcommands)} subcommands) "
-        f"in server {fake.guild_id} (usable at once)."
+    registered = ", ".join(
+        f"/{c.name} ({len(c.subcommands)} subcommands)" for c in COMMANDS.values()
     )
+    assert out.strip() == f"Registered {registered} in server {fake.guild_id} (usable at once)."
+    assert registered.startswith("/incident (") and "/problem (" in registered
     [put] = fake.calls("PUT", f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands")
     commands = {c["name"]: c for c in put.json}
     assert set(commands) == set(COMMANDS)
@@ -93,6 +94,42 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
     listing = {o["name"]: o for o in commands["incident"]["options"]}["list"]
     assert {o["name"]: o["type"] for o in listing["options"]}["mine"] == ix.OPTION_BOOLEAN
     assert None not in fake.commands  # nothing registered globally
+
+    # /problem: hyphenated subcommands, its own states, ids completed where they are problems.
+    problem = {o["name"]: o for o in commands["problem"]["options"]}
+    assert {"known-error", "resolve-incidents", "adopt"} <= set(problem)
+    states = {o["name"]: o for o in problem["list"]["options"]}["state"]["choices"]
+    assert [c["value"] for c in states][:3] == ["new", "investigating", "known_error"]
+    assert problem["claim"]["options"][0]["autocomplete"] is True
+    assert "autocomplete" not in problem["adopt"]["options"][0]  # a suggestion, not a problem
+    link = {o["name"]: o for o in commands["incident"]["options"]}["link"]
+    assert [(o["name"], o.get("autocomplete")) for o in link["options"]] == [
+        ("id", True),
+        ("problem", True),
+    ]
+    for command in put.json:
+        assert_within_discord_limits(command)
+
+
+def assert_within_discord_limits(command: dict) -> None:
+    """What Discord refuses at registration: names it cannot take, more than 25 subcommands
+    or options, descriptions over 100 and a command over 4000 characters in all."""
+    name = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's pattern, restricted to ASCII
+
+    def size(part: dict) -> int:
+        total = len(part["name"]) + len(part.get("description", ""))
+        total += sum(len(c["name"]) + len(str(c["value"])) for c in part.get("choices") or [])
+        return total + sum(size(o) for o in part.get("options") or [])
+
+    def check(part: dict) -> None:
+        assert name.match(part["name"]), part["name"]
+        assert 1 <= len(part.get("description", "x")) <= 100, part["name"]
+        assert len(part.get("options") or []) <= 25 and len(part.get("choices") or []) <= 25
+        for option in part.get("options") or []:
+            check(option)
+
+    check(command)
+    assert size(command) <= 4000, command["name"]
 
 
 async def test_sync_commands_without_a_guild_registers_globally(fake, database_url, errors):

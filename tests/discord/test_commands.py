@@ -1,4 +1,4 @@
-"""Slash commands: every /incident and /desk subcommand, through the real discord.py client.
+"""Slash commands: every subcommand of every command, through the real discord.py client.
 
 Replies come back deferred, then edited, and only the asker sees them; what they say is
 exactly what the console says for the same command, because both go through one grammar.
@@ -101,6 +101,128 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
     ),
     ("alice", "/incident show INC-1", ("incident", "show", {"id": "INC-1"})),
     ("alice", "/incident show INC-99", ("incident", "show", {"id": "INC-99"})),
+    # A problem's whole life, its known error and the incidents it explains.
+    (
+        "bob",
+        '/problem new "Mail relay drops connections" --service email --impact high '
+        '--urgency medium --description "the relay restarts under load"',
+        (
+            "problem",
+            "new",
+            {
+                "title": "Mail relay drops connections",
+                "service": "email",
+                "impact": "high",
+                "urgency": "medium",
+                "description": "the relay restarts under load",
+            },
+        ),
+    ),
+    ("alice", "/problem show PRB-1", ("problem", "show", {"id": "PRB-1"})),
+    ("bob", "/problem list", ("problem", "list", {})),
+    ("bob", "/problem claim PRB-1", ("problem", "claim", {"id": "PRB-1"})),
+    (
+        "bob",
+        "/problem assign PRB-1 messaging",
+        ("problem", "assign", {"id": "PRB-1", "to": "messaging"}),
+    ),
+    (
+        "frank",
+        '/problem note PRB-1 "relay logs show it runs out of memory"',
+        ("problem", "note", {"id": "PRB-1", "text": "relay logs show it runs out of memory"}),
+    ),
+    (
+        "frank",
+        "/problem link PRB-1 INC-1",
+        ("problem", "link", {"id": "PRB-1", "incidents": "INC-1"}),
+    ),
+    (
+        "frank",
+        "/problem unlink PRB-1 INC-1",
+        ("problem", "unlink", {"id": "PRB-1", "incident": "INC-1"}),
+    ),
+    (
+        "alice",
+        '/incident new "Mail to customers bounces" --service email',
+        ("incident", "new", {"title": "Mail to customers bounces", "service": "email"}),
+    ),
+    (
+        "frank",
+        "/incident link INC-3 PRB-1",
+        ("incident", "link", {"id": "INC-3", "problem": "PRB-1"}),
+    ),
+    (
+        "frank",
+        '/problem rca PRB-1 "the relay heap is too small"',
+        ("problem", "rca", {"id": "PRB-1", "cause": "the relay heap is too small"}),
+    ),
+    (
+        "frank",
+        '/problem known-error PRB-1 --workaround "Send it again after a minute" '
+        '--symptoms "mail relay bounces messages under load"',
+        (
+            "problem",
+            "known-error",
+            {
+                "id": "PRB-1",
+                "workaround": "Send it again after a minute",
+                "symptoms": "mail relay bounces messages under load",
+            },
+        ),
+    ),
+    (
+        "alice",
+        '/incident new "The mail relay bounces my messages" --service email',
+        ("incident", "new", {"title": "The mail relay bounces my messages", "service": "email"}),
+    ),
+    ("alice", "/incident broken INC-4", ("incident", "broken", {"id": "INC-4"})),
+    ("alice", "/incident fixed INC-4", ("incident", "fixed", {"id": "INC-4"})),
+    ("alice", "/kb search relay bounces", ("kb", "search", {"text": "relay bounces"})),
+    ("alice", "/kb show KE-1", ("kb", "show", {"id": "KE-1"})),
+    (
+        "frank",
+        '/problem resolve PRB-1 "doubled the relay heap"',
+        ("problem", "resolve", {"id": "PRB-1", "resolution": "doubled the relay heap"}),
+    ),
+    (
+        "frank",
+        "/problem resolve-incidents PRB-1",
+        ("problem", "resolve-incidents", {"id": "PRB-1"}),
+    ),
+    ("frank", "/problem close PRB-1", ("problem", "close", {"id": "PRB-1"})),
+    (
+        "bob",
+        '/problem new "VPN certificate expiry" --service vpn',
+        ("problem", "new", {"title": "VPN certificate expiry", "service": "vpn"}),
+    ),
+    (
+        "bob",
+        '/problem cancel PRB-2 "opened by mistake"',
+        ("problem", "cancel", {"id": "PRB-2", "reason": "opened by mistake"}),
+    ),
+    # Incidents that keep coming back: a suggested problem, dismissed; then one adopted.
+    *[
+        (
+            "alice",
+            f'/incident new "{title}" --service {service}',
+            ("incident", "new", {"title": title, "service": service}),
+        )
+        for title, service in (
+            ("Wi-Fi drops on floor 2", "wifi"),
+            ("No Wi-Fi in room 4.12", "wifi"),
+            ("Guest Wi-Fi asks for a password", "wifi"),
+        )
+    ],
+    ("carol", "/problem dismiss SUG-1", ("problem", "dismiss", {"id": "SUG-1"})),
+    *[
+        (
+            "dave",
+            f'/incident new "{title}" --service laptop',
+            ("incident", "new", {"title": title, "service": "laptop"}),
+        )
+        for title in ("Laptop will not wake", "Laptop battery at 0%", "Laptop screen flickers")
+    ],
+    ("bob", "/problem adopt SUG-2", ("problem", "adopt", {"id": "SUG-2"})),
 ]
 
 
@@ -151,6 +273,7 @@ async def test_every_subcommand_answers_exactly_as_the_console_does(desk, fake, 
 
     assert desk.incident(1).state == "closed"
     assert desk.incident(2).state == "cancelled"
+    assert [desk.incident(n).state for n in (3, 4)] == ["resolved", "closed"]
     refused = "Only service-desk agents can claim incidents."
     assert refused in console  # alice's claim was refused on both
 
@@ -177,7 +300,7 @@ async def test_incident_new_with_options_posts_the_card_to_triage(desk):
     assert fields["Reporter"] == f"<@{desk.user_id('alice')}>"
     assert fields["Queue"] == "network" and fields["Service"] == "vpn"
     buttons = [b["custom_id"] for row in card["components"] for b in row["components"]]
-    assert buttons == ["deskbot:claim:INC-1", "deskbot:resolve:INC-1"]
+    assert buttons == ["deskbot:claim:INC-1", "deskbot:resolve:INC-1", "deskbot:link:INC-1"]
 
 
 async def test_incident_new_without_options_opens_a_form(desk):
