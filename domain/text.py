@@ -17,12 +17,12 @@ BIDI_CONTROLS = frozenset(
 
 
 def clean_text(text: str) -> str:
-    """Text without control characters (a NUL cannot even be stored in PostgreSQL) and
-    without bidirectional controls."""
+    """Text without control characters (a NUL cannot even be stored in PostgreSQL), lone
+    surrogates (no database driver can encode them) and bidirectional controls."""
     return "".join(
         c
         for c in text
-        if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS)
+        if c in "\n\t" or (unicodedata.category(c) not in ("Cc", "Cs") and c not in BIDI_CONTROLS)
     )
 
 

@@ -24,7 +24,7 @@ SHARED_WITHOUT_SERVICE = 3
 
 def match_known_error(ctx: DeskContext, incident: IncidentRecord) -> KnownErrorRecord | None:
     """The active known error a new incident best matches, if one matches well enough."""
-    words = search.words_of(f"{incident.title} {incident.description}")
+    words = search.words_of(f"{incident.title} {incident.description}", search.MAX_INTAKE_WORDS)
     shared = SHARED_WITH_SERVICE if incident.service else SHARED_WITHOUT_SERVICE
     if len(words) < shared:
         return None
@@ -37,6 +37,7 @@ def match_known_error(ctx: DeskContext, incident: IncidentRecord) -> KnownErrorR
         category=incident.category,
         active_only=True,
         limit=1,
+        by_rank=False,  # the same known error on SQLite and PostgreSQL
     )
     return ctx.session.get(KnownErrorRecord, hits[0].known_error_id) if hits else None
 

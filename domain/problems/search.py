@@ -36,23 +36,28 @@ STOP_WORDS = frozenset(
     just don should now""".split()  # noqa: SIM905  (a list literal of 127 words reads worse)
 )
 
-# The text PostgreSQL indexes (the GIN index of the migration is on this very expression):
-# title and symptoms weigh A, root cause and workaround B.
-PG_VECTOR = (
-    "(setweight(to_tsvector('english', coalesce(ke.title, '') || ' ' || "
-    "coalesce(ke.symptoms, '')), 'A') || setweight(to_tsvector('english', "
-    "coalesce(ke.root_cause, '') || ' ' || coalesce(ke.workaround, '')), 'B'))"
-)
+# PostgreSQL searches a stored tsvector column, `search_vector`, made by the migration with
+# its own configuration `deskbot`: the porter stemmer FTS5 uses (not english's snowball, which
+# stems e.g. "randomly" otherwise), and punctuation turned into spaces first so that host
+# names and paths are words, as in FTS5. Title and symptoms weigh A, the rest B.
+PG_CONFIG = "deskbot"
+MAX_INTAKE_WORDS = 6  # a report's first words; more cost time and rarely change a decision
 
 
 def words_of(typed: str, limit: int = MAX_WORDS) -> list[str]:
-    """The distinct words of a text worth searching for, in order, at most `limit`."""
+    """The distinct words of a text worth searching for, in order, at most `limit`.
+
+    A word is letters and decimal digits only: a superscript or a fraction sign is no
+    word to PostgreSQL, and a word one engine drops would make the engines disagree.
+    """
     found: list[str] = []
-    for word in WORD.findall(typed.lower()):
-        if len(word) > 1 and word not in STOP_WORDS and word not in found:
-            found.append(word[:40])
-            if len(found) == limit:
-                break
+    for run in WORD.findall(typed.lower()):
+        clean = "".join(c if c.isalpha() or c.isdecimal() else " " for c in run)
+        for word in clean.split():
+            if len(word) > 1 and word not in STOP_WORDS and word not in found:
+                found.append(word[:40])
+                if len(found) == limit:
+                    return found
     return found
 
 
@@ -90,18 +95,23 @@ def find(
     category: str | None = None,
     active_only: bool = False,
     limit: int = 10,
+    by_rank: bool = True,
 ) -> list[Hit]:
     """Known errors sharing at least `shared` of `words`, best first.
 
     `symptoms_only` looks at titles and symptoms (what a reporter would describe); else
     root causes and workarounds count too. With `service`, only that service's known
-    errors; with `category` too, those of that category or of none.
+    errors; with `category` too, those of that category or of none. Best is the engine's
+    rank (bm25, ts_rank: rare words weigh more), or with `by_rank` off the most words
+    shared, then the oldest: what both engines agree on, for decisions that must not
+    depend on the database.
     """
     shared = min(shared, len(words))
     if shared < 1:
         return []
     groups = list(combinations(words, shared))
     where, params = ["1 = 1"], {"limit": limit}
+    order = "rank DESC, ke.id" if by_rank else "shared DESC, ke.id"
     if service is not None:
         where.append("ke.service = :service")
         params["service"] = service
@@ -111,39 +121,51 @@ def find(
     if active_only:
         where.append("ke.active")
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        rows = _sqlite(session, groups, symptoms_only, " AND ".join(where), params)
-    else:
-        rows = _postgres(session, groups, symptoms_only, " AND ".join(where), params)
+    search = _sqlite if dialect == "sqlite" else _postgres
+    rows = search(session, words, groups, symptoms_only, " AND ".join(where), order, params)
     return [Hit(int(row[0]), float(row[1])) for row in rows]
 
 
-def _sqlite(session, groups, symptoms_only, where, params):
-    expression = " OR ".join("(" + " AND ".join(f'"{w}"' for w in g) + ")" for g in groups)
-    if symptoms_only:
-        expression = "{title symptoms} : (" + expression + ")"
-    params["match"] = expression
+def _sqlite(session, words, groups, symptoms_only, where, order, params):
+    columns = "{title symptoms} : " if symptoms_only else ""
+    params["match"] = (
+        columns
+        + "("
+        + " OR ".join("(" + " AND ".join(f'"{w}"' for w in g) + ")" for g in groups)
+        + ")"
+    )
+    # One membership per word: how many of the words a known error shares.
+    shared = " + ".join(
+        f"(ke.id IN (SELECT rowid FROM known_errors_fts WHERE known_errors_fts MATCH :w{i}))"
+        for i in range(len(words))
+    )
+    params.update({f"w{i}": f'{columns}"{w}"' for i, w in enumerate(words)})
     # bm25 is lower for better matches; negated so that higher is better on both engines.
     return session.execute(
         text(
-            "SELECT ke.id, -bm25(known_errors_fts, 10.0, 5.0, 2.0, 1.0) AS rank "
+            f"SELECT ke.id, -bm25(known_errors_fts, 10.0, 5.0, 2.0, 1.0) AS rank, "
+            f"{shared} AS shared "
             "FROM known_errors_fts JOIN known_errors AS ke ON ke.id = known_errors_fts.rowid "
             f"WHERE known_errors_fts MATCH :match AND {where} "
-            "ORDER BY rank DESC, ke.id LIMIT :limit"
+            f"ORDER BY {order} LIMIT :limit"
         ),
         params,
     ).all()
 
 
-def _postgres(session, groups, symptoms_only, where, params):
+def _postgres(session, words, groups, symptoms_only, where, order, params):
     weight = ":A" if symptoms_only else ""
     params["query"] = " | ".join("(" + " & ".join(f"{w}{weight}" for w in g) + ")" for g in groups)
+    shared = " + ".join(
+        f"(ke.search_vector @@ to_tsquery('{PG_CONFIG}', :w{i}))::int" for i in range(len(words))
+    )
+    params.update({f"w{i}": f"{w}{weight}" for i, w in enumerate(words)})
     return session.execute(
         text(
-            f"SELECT ke.id, ts_rank_cd({PG_VECTOR}, q) AS rank "
-            "FROM known_errors AS ke, to_tsquery('english', :query) AS q "
-            f"WHERE {PG_VECTOR} @@ q AND {where} "
-            "ORDER BY rank DESC, ke.id LIMIT :limit"
+            f"SELECT ke.id, ts_rank(ke.search_vector, q) AS rank, {shared} AS shared "
+            f"FROM known_errors AS ke, to_tsquery('{PG_CONFIG}', :query) AS q "
+            f"WHERE ke.search_vector @@ q AND {where} "
+            f"ORDER BY {order} LIMIT :limit"
         ),
         params,
     ).all()

@@ -2,8 +2,9 @@
 
 Problems with their timeline, the incidents linked to them, known errors and suggested
 problems. Known errors are searched with the database's own full-text engine: on SQLite an
-FTS5 table over them (porter tokenizer) kept in step by triggers, on PostgreSQL a GIN index
-over `english` tsvectors (the expression of domain/problems/search.py:PG_VECTOR).
+FTS5 table over them (porter tokenizer) kept in step by triggers, on PostgreSQL a stored
+tsvector column with a GIN index, in a text search configuration `deskbot` that stems as
+FTS5 does (see domain/problems/search.py).
 
 Revision ID: 0005
 Revises: 0004
@@ -139,11 +140,19 @@ def downgrade() -> None:
 
 
 FTS_COLUMNS = "title, symptoms, root_cause, workaround"
-# The same expression as domain/problems/search.py:PG_VECTOR, without the table alias.
+# Punctuation becomes a space before PostgreSQL's parser sees the text, as FTS5's tokenizer
+# splits on it: "webmail.example.com" is three words on both (ASCII ranges only, so the
+# expression does not depend on the database's locale and may be stored).
+def _words(columns: str) -> str:
+    return rf"regexp_replace({columns}, '[!-/:-@\[-`{{-~]', ' ', 'g')"
+
+
 PG_VECTOR = (
-    "(setweight(to_tsvector('english', coalesce(title, '') || ' ' || "
-    "coalesce(symptoms, '')), 'A') || setweight(to_tsvector('english', "
-    "coalesce(root_cause, '') || ' ' || coalesce(workaround, '')), 'B'))"
+    "setweight(to_tsvector('deskbot', "
+    + _words("coalesce(title, '') || ' ' || coalesce(symptoms, '')")
+    + "), 'A') || setweight(to_tsvector('deskbot', "
+    + _words("coalesce(root_cause, '') || ' ' || coalesce(workaround, '')")
+    + "), 'B')"
 )
 
 
@@ -164,7 +173,21 @@ def _create_search() -> None:
             f"CREATE TRIGGER known_errors_fts_au AFTER UPDATE ON known_errors BEGIN {old} {new} END"
         )
     else:
-        op.execute(f"CREATE INDEX ix_known_errors_search ON known_errors USING gin ({PG_VECTOR})")
+        # The porter stemmer (FTS5's), with english stop words, for every kind of word.
+        op.execute(
+            "CREATE TEXT SEARCH DICTIONARY deskbot_porter "
+            "(TEMPLATE = snowball, Language = porter, StopWords = english)"
+        )
+        op.execute("CREATE TEXT SEARCH CONFIGURATION deskbot (COPY = english)")
+        op.execute(
+            "ALTER TEXT SEARCH CONFIGURATION deskbot ALTER MAPPING FOR asciiword, asciihword, "
+            "hword_asciipart, word, hword, hword_part WITH deskbot_porter"
+        )
+        op.execute(
+            "ALTER TABLE known_errors ADD COLUMN search_vector tsvector "
+            f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
+        )
+        op.execute("CREATE INDEX ix_known_errors_search ON known_errors USING gin (search_vector)")
 
 
 def _drop_search() -> None:
@@ -174,3 +197,6 @@ def _drop_search() -> None:
         op.execute("DROP TABLE IF EXISTS known_errors_fts")
     else:
         op.execute("DROP INDEX IF EXISTS ix_known_errors_search")
+        op.execute("ALTER TABLE known_errors DROP COLUMN IF EXISTS search_vector")
+        op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS deskbot")
+        op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS deskbot_porter")
