@@ -20,6 +20,8 @@ class IncidentRecord(Base):
         Index("ix_incidents_group_state", "assignment_group", "state", "priority", "id"),
         Index("ix_incidents_assignee_state", "assignee", "state"),
         Index("ix_incidents_reporter_state", "reporter", "state"),
+        # Recent incidents of one service and category (recurring ones suggest a problem).
+        Index("ix_incidents_service_opened", "service", "category", "opened_at"),
     )
     subject_type = "incident"
 

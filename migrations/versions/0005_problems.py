@@ -111,11 +111,18 @@ def upgrade() -> None:
     with op.batch_alter_table('problem_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_problem_links_problem_id'), ['problem_id'], unique=False)
 
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_incidents_service_opened', ['service', 'category', 'opened_at'], unique=False
+        )
+
     _create_search()
 
 
 def downgrade() -> None:
     _drop_search()
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index('ix_incidents_service_opened')
     with op.batch_alter_table('problem_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_problem_links_problem_id'))
 
