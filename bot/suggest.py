@@ -37,29 +37,9 @@ def incidents(
     if action and states is None:
         states = INCIDENT.open_states  # an option that is not an action (e.g. a flag)
     with dispatcher.unit_of_work() as ctx:
-        session = ctx.session
         actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
-        query = select(IncidentRecord)
-        if states is not None:
-            query = query.where(IncidentRecord.state.in_(states))
-        if not actor.is_agent:
-            query = query.where(IncidentRecord.reporter == actor.name)
-        needle = text.strip()
-        if needle:
-            number = needle.upper().removeprefix("#").removeprefix("INC-").removeprefix("INC")
-            matches = [IncidentRecord.title.ilike(f"%{_escape_like(needle)}%", escape="\\")]
-            if number.isdigit():
-                matches.append(cast(IncidentRecord.id, String).like(f"{number}%"))
-            query = query.where(or_(*matches))
-        # Newest first: the incident someone is about to act on is usually a recent one.
-        rows = session.scalars(query.order_by(IncidentRecord.id.desc()).limit(LIMIT))
-        return [
-            Suggestion(
-                row.key,
-                f"{row.key} [{row.priority}] {row.title} — {INCIDENT.label(row.state)}",
-            )
-            for row in rows
-        ]
+        own = () if actor.is_agent else (IncidentRecord.reporter == actor.name,)
+        return _subjects(ctx, IncidentRecord, INCIDENT, "INC", states, text, own)
 
 
 def problems(
@@ -73,21 +53,27 @@ def problems(
         actor = resolve_actor(ctx, identity, dispatcher.role_mapping)
         if not actor.is_agent:
             return []
-        query = select(ProblemRecord).where(ProblemRecord.state.in_(states))
-        needle = text.strip()
-        if needle:
-            number = needle.upper().removeprefix("#").removeprefix("PRB-").removeprefix("PRB")
-            matches = [ProblemRecord.title.ilike(f"%{_escape_like(needle)}%", escape="\\")]
-            if number.isdigit():
-                matches.append(cast(ProblemRecord.id, String).like(f"{number}%"))
-            query = query.where(or_(*matches))
-        rows = ctx.session.scalars(query.order_by(ProblemRecord.id.desc()).limit(LIMIT))
-        return [
-            Suggestion(
-                row.key, f"{row.key} [{row.priority}] {row.title} — {PROBLEM.label(row.state)}"
-            )
-            for row in rows
-        ]
+        return _subjects(ctx, ProblemRecord, PROBLEM, "PRB", states, text, ())
+
+
+def _subjects(ctx, model, machine, prefix: str, states, text: str, where) -> list[Suggestion]:
+    """Subjects in `states` whose title contains the text or whose number starts with it,
+    newest first: the one someone is about to act on is usually a recent one."""
+    query = select(model).where(*where)
+    if states is not None:
+        query = query.where(model.state.in_(states))
+    needle = text.strip()
+    if needle:
+        number = needle.upper().removeprefix("#").removeprefix(f"{prefix}-").removeprefix(prefix)
+        matches = [model.title.ilike(f"%{_escape_like(needle)}%", escape="\\")]
+        if number.isdigit():
+            matches.append(cast(model.id, String).like(f"{number}%"))
+        query = query.where(or_(*matches))
+    rows = ctx.session.scalars(query.order_by(model.id.desc()).limit(LIMIT))
+    return [
+        Suggestion(row.key, f"{row.key} [{row.priority}] {row.title} — {machine.label(row.state)}")
+        for row in rows
+    ]
 
 
 # Actions that take one thing chosen from a list (Action.choose): (subject type, action) →

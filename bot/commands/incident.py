@@ -8,8 +8,9 @@ from bot.templates import render
 from domain import incidents
 from domain.incidents import IncidentRecord
 from domain.notifications import snapshot
+from domain.policy import LEVELS
 
-LEVEL = ("high", "medium", "low")
+LEVEL = LEVELS  # impact and urgency
 ID = Arg("id", help="The incident, e.g. INC-42")
 FIELDS = ("title", "description", "service", "category", "impact", "urgency")
 

@@ -10,9 +10,10 @@ from bot.templates import render
 from domain import incidents, problems
 from domain.errors import DeskError
 from domain.notifications import snapshot
+from domain.policy import LEVELS
 from domain.problems import ProblemRecord
 
-LEVEL = ("high", "medium", "low")
+LEVEL = LEVELS  # impact and urgency
 ID = Arg("id", help="The problem, e.g. PRB-2")
 INCIDENT = Arg("incident", help="The incident, e.g. INC-42")
 

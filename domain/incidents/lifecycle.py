@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
-
-from domain import timers
+from domain import keys, timers
 from domain.context import Actor, DeskContext
-from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from domain.errors import InvalidInput, InvalidTransition, PermissionDenied
 from domain.incidents import sla
-from domain.incidents.fields import check_level, clean_title, find_service, parse_key
+from domain.incidents.fields import check_level, clean_title, find_service
 from domain.incidents.records import IncidentRecord, TimelineEntry
 from domain.incidents.states import INCIDENT
 from domain.notifications import notify_channel, notify_person
@@ -27,14 +25,7 @@ STATE_LABELS = INCIDENT.labels
 
 def get_incident(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> IncidentRecord:
     """Load an incident by number or key."""
-    number = key if isinstance(key, int) else parse_key(key)
-    query = select(IncidentRecord).where(IncidentRecord.id == number)
-    if for_update:
-        query = query.with_for_update()
-    incident = ctx.session.scalar(query)
-    if incident is None:
-        raise NotFound(f"There is no incident INC-{number}.")
-    return incident
+    return keys.load(ctx.session, IncidentRecord, key, "INC", "incident", for_update=for_update)
 
 
 def open_incident(

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from domain import keys
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, NotFound
-from domain.keys import parse_number
 from domain.notifications import notify_channel
 from domain.problems import lifecycle, search
 from domain.problems.records import KnownErrorRecord, ProblemRecord
@@ -83,11 +83,7 @@ def record_known_error(
 
 def get_known_error(ctx: DeskContext, key: str) -> KnownErrorRecord:
     """A known error by key (anyone may read the known-error database)."""
-    number = parse_number(key, "KE", "known error")
-    found = ctx.session.get(KnownErrorRecord, number)
-    if found is None:
-        raise NotFound(f"There is no known error KE-{number}.")
-    return found
+    return keys.load(ctx.session, KnownErrorRecord, key, "KE", "known error")
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from domain import keys
 from domain.context import Actor, DeskContext
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.errors import InvalidInput, InvalidTransition, PermissionDenied
 from domain.incidents.fields import check_level, clean_title, find_service
-from domain.keys import parse_number
 from domain.notifications import notify_channel, notify_person
 from domain.people import get_person
 from domain.problems.records import ProblemEvent, ProblemRecord
@@ -19,14 +17,7 @@ CARD = "card"  # the message reference of a problem's card
 
 def get_problem(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> ProblemRecord:
     """Load a problem by number or key."""
-    number = key if isinstance(key, int) else parse_number(key, "PRB", "problem")
-    query = select(ProblemRecord).where(ProblemRecord.id == number)
-    if for_update:
-        query = query.with_for_update()
-    problem = ctx.session.scalar(query)
-    if problem is None:
-        raise NotFound(f"There is no problem PRB-{number}.")
-    return problem
+    return keys.load(ctx.session, ProblemRecord, key, "PRB", "problem", for_update=for_update)
 
 
 def open_problem(
@@ -41,7 +32,8 @@ def open_problem(
     urgency: str = "medium",
 ) -> ProblemRecord:
     """Log a problem, owned by its service's team (else the actor's), and post its card."""
-    PROBLEM.require_permission("claim", actor)  # the same people: agents
+    if not actor.is_agent:
+        raise PermissionDenied("Only service-desk agents can open problems.")
     title = clean_title(title, "A problem")
     description = check_text(description, "The description")
     impact, urgency = check_level(impact, "impact"), check_level(urgency, "urgency")

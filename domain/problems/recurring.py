@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from domain import keys
 from domain.clock import format_duration
 from domain.context import Actor, DeskContext
-from domain.errors import NotFound
 from domain.incidents import IncidentRecord
-from domain.keys import parse_number
 from domain.notifications import notify_channel
 from domain.problems import lifecycle
 from domain.problems.links import link
@@ -127,12 +126,7 @@ def _decide(ctx, suggestion, actor, change) -> None:
 
 def _locked(ctx: DeskContext, actor: Actor, key: str, action: str) -> SuggestionRecord:
     SUGGESTION.require_permission(action, actor)
-    number = parse_number(key, "SUG", "suggestion")
-    found = ctx.session.scalar(
-        select(SuggestionRecord).where(SuggestionRecord.id == number).with_for_update()
-    )
-    if found is None:
-        raise NotFound(f"There is no suggestion SUG-{number}.")
+    found = keys.load(ctx.session, SuggestionRecord, key, "SUG", "suggestion", for_update=True)
     SUGGESTION.require_state(action, found.state, found.key)
     return found
 
