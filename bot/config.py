@@ -10,7 +10,9 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
+from bot.config_catalog import DirectorySettings, check_catalog, check_directory
 from bot.yaml_source import ConfigError, Located, load
+from domain.clock import parse_duration
 from domain.policy import (
     DEFAULT_MATRIX,
     LEVELS,
@@ -35,13 +37,15 @@ SECTIONS = (
     "sla",
     "role_mapping",
     "problems",
+    "catalog",
+    "directory",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
 # The keys each kind of entry takes; any other key is a mistake, most often a typo.
 DESK_KEYS = ("name", "default_role", "auto_close_after")
 ROUTING_KEYS = ("triage", "escalation", "triage_team")
-PERSON_KEYS = ("display_name", "email", "roles", *ACCOUNT_KEYS)
+PERSON_KEYS = ("display_name", "email", "roles", "manager", "recovery_email", *ACCOUNT_KEYS)
 TEAM_KEYS = ("display_name", "members", "lead", "channel")
 SERVICE_KEYS = ("display_name", "owner", "categories")
 SLA_KEYS = ("respond", "resolve", "warn_at")
@@ -50,11 +54,15 @@ PLATFORMS = ("slack", "discord")
 WORKS_INCIDENTS = ("agent", "admin")  # the roles that may be given incidents
 YES_NO = "got a yes/no value"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
-UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-MAX_DURATION = 366 * 86400  # a year: beyond it a deadline is a typo, and dates overflow
 
-__all__ = ["ConfigError", "DeskConfig", "load_config", "load_config_text", "example_config_path"]
+__all__ = [
+    "ConfigError",
+    "DeskConfig",
+    "example_config_path",
+    "load_config",
+    "load_config_text",
+    "parse_duration",
+]
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,14 @@ class DeskConfig:
     policy: DeskPolicy
     desk_name: str
     role_mapping: dict[str, dict[str, str]]
+    directory: DirectorySettings = DirectorySettings()
 
     def summary(self) -> str:
         p = self.policy
         return (
             f"{self.source}: OK — {len(p.people)} people, {len(p.teams)} teams, "
-            f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} priorities"
+            f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} "
+            f"priorities, {len(p.catalog)} catalogue items"
         )
 
 
@@ -105,20 +115,6 @@ def _line_number(problem: str, filename: str) -> int:
     """The line a "file:line: message" problem names (0 when it names none)."""
     line = problem[len(filename) + 1 :].partition(":")[0]
     return int(line) if line.isdigit() else 0
-
-
-def parse_duration(text: Any) -> timedelta | None:
-    """'30m', '4h', '1h 30m', '2d' → timedelta; None when the text is not a duration."""
-    if isinstance(text, bool) or not isinstance(text, str | int):
-        return None
-    if isinstance(text, int):
-        return timedelta(seconds=text) if 0 < text <= MAX_DURATION else None
-    compact = text.strip().lower()
-    parts = DURATION_PART.findall(compact)
-    if not parts or DURATION_PART.sub("", compact).strip():
-        return None
-    total = sum(int(n) * UNITS[u] for n, u in parts)
-    return timedelta(seconds=total) if 0 < total <= MAX_DURATION else None
 
 
 class _Checker:
@@ -164,6 +160,8 @@ class _Checker:
             default_role = "employee"
         auto_close = self.duration(desk, ("desk", "auto_close_after"), "3d")
         recurring, window = self.problems()
+        self.managers(people)
+        directory = check_directory(self, people)
         policy = DeskPolicy(
             people=people,
             teams=teams,
@@ -178,13 +176,31 @@ class _Checker:
             auto_close_after=auto_close or timedelta(days=3),
             recurring_incidents=recurring,
             recurring_window=window,
+            catalog=check_catalog(self, people, teams),
+            password_policy=directory.password_policy,
+            directory_groups=directory.groups,
         )
         return DeskConfig(
             source=self.doc.filename,
             policy=policy,
             desk_name=str(desk.get("name", "deskbot")),
             role_mapping=self.role_mapping(),
+            directory=directory,
         )
+
+    def managers(self, people: dict[str, PersonProfile]) -> None:
+        """Each `manager:` must name a person, not the person themselves."""
+        for name, profile in people.items():
+            if profile.manager is None:
+                continue
+            path = ("people", name, "manager")
+            if profile.manager == name:
+                self.problem(path, f"{name} cannot be their own manager")
+            elif profile.manager not in people:
+                hint = _did_you_mean(profile.manager, people)
+                self.problem(
+                    path, f"people.{name}.manager: unknown person '{profile.manager}'{hint}"
+                )
 
     def unknown_keys(
         self, spec: dict, path: tuple, known: tuple, where: str, what: str = "key"
@@ -274,6 +290,8 @@ class _Checker:
                     for key, platform in ACCOUNT_KEYS.items()
                     if spec.get(key)
                 },
+                manager=str(spec["manager"]) if spec.get("manager") else None,
+                recovery_email=str(spec["recovery_email"]) if spec.get("recovery_email") else None,
             )
         return result
 

@@ -19,6 +19,7 @@ from bot.home import HomeView, build_home
 from bot.identity import BY_NAME, PlatformIdentity, resolve_actor
 from domain.clock import Clock
 from domain.context import Actor, DeskContext
+from domain.directory import DirectoryFactory
 from domain.errors import DeskError
 from domain.notifications import SUBJECTS
 from domain.policy import DeskPolicy
@@ -44,12 +45,14 @@ class Dispatcher:
         role_mapping: dict[str, dict[str, str]] | None = None,
         after_commit: Callable[[], None] | None = None,
         by_name: frozenset[str] = BY_NAME,
+        directory: DirectoryFactory | None = None,
     ) -> None:
         self.database = database
         self.policy = policy
         self.clock = clock
         self.platforms = platforms
         self.by_name = by_name
+        self.directory = directory
         self.role_mapping = role_mapping or {}
         self.after_commit = after_commit
 
@@ -58,7 +61,12 @@ class Dispatcher:
         """One transaction with the desk's rules, clock and platforms: commits at the end."""
         with self.database.transaction() as session:
             yield DeskContext(
-                session, self.policy, self.clock, self.platforms, by_name=self.by_name
+                session,
+                self.policy,
+                self.clock,
+                self.platforms,
+                by_name=self.by_name,
+                directory=self.directory(session) if self.directory else None,
             )
 
     def execute(

@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain import notifications
 from domain.clock import Clock
 from domain.records import MessageRef
 
 CARD = "card"
-DM_THREAD = "dm_thread"
+DM_THREAD = notifications.DM_THREAD
 ROOM = "room"
 
 

@@ -395,9 +395,15 @@ class OutboxDelivery:
                     table.c.attempts == message.attempts,
                 )
                 .values(status="sent", sent_at=self.clock.now(), external_ref=ref, last_error=None)
-                .returning(table.c.creates_ref, table.c.subject_type, table.c.subject_id)
+                .returning(
+                    table.c.creates_ref,
+                    table.c.subject_type,
+                    table.c.subject_id,
+                    table.c.destination_kind,
+                    table.c.destination,
+                )
             ).first()
-            if sent is not None and ref and all(sent):
+            if sent is not None and ref and sent.creates_ref and sent.subject_type:
                 store_ref(
                     session,
                     self.clock,
@@ -405,6 +411,8 @@ class OutboxDelivery:
                     subject_id=sent.subject_id,
                     platform=self.platform,
                     role=sent.creates_ref,
+                    # A DM creates that person's thread, not the subject's card.
+                    person=sent.destination if sent.destination_kind == "dm" else "",
                     ref=ref,
                 )
 

@@ -14,6 +14,8 @@ from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
 from bot.worker import TimerWorker, Worker
 from domain.clock import Clock, SystemClock
+from domain.directory import DirectoryFactory
+from domain.directory.builtin import BuiltinDirectory, seed_groups
 from domain.people import sync_configured_people
 
 log = logging.getLogger(__name__)
@@ -42,15 +44,29 @@ class Runtime:
         *,
         platforms: tuple[str, ...],
         clock: Clock | None = None,
+        directory: DirectoryFactory | None = None,
     ) -> None:
+        """`directory` makes the directory of a unit of work (cli.py wires LDAP in from the
+        config); without one, the built-in directory in deskbot's database."""
         self.settings = settings
         self.config = config
         self.policy = config.policy
         self.clock = clock or SystemClock()
         self.platforms = platforms
         self.database = Database(settings.database_url)
+        self.builtin_directory = directory is None
+        if directory is None:
+            policy, clock_ = self.policy, self.clock
+
+            def directory(session):
+                return BuiltinDirectory(session, policy, clock_)
+
         self.timers = TimerWorker(
-            database=self.database, policy=self.policy, clock=self.clock, platforms=platforms
+            database=self.database,
+            policy=self.policy,
+            clock=self.clock,
+            platforms=platforms,
+            directory=directory,
         )
         self.worker = Worker(self.timers, [])
         self.dispatcher = Dispatcher(
@@ -60,6 +76,7 @@ class Runtime:
             platforms=platforms,
             role_mapping=config.role_mapping,
             after_commit=self.worker.wake,
+            directory=directory,
         )
 
     def prepare(self) -> None:
@@ -69,6 +86,8 @@ class Runtime:
             self.database.upgrade()
             with self.dispatcher.unit_of_work() as ctx:
                 sync_configured_people(ctx)
+                if self.builtin_directory:
+                    seed_groups(ctx.session, self.policy.directory_groups, self.clock)
         # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
         gc.collect()
         gc.freeze()

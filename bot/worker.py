@@ -11,6 +11,7 @@ from bot.identity import BY_NAME
 from bot.outbox import OutboxDelivery, wait_for_work
 from domain import timers
 from domain.context import DeskContext, PendingRows
+from domain.directory import DirectoryFactory
 
 # Timers claimed and fired per transaction: large enough that thousands due at one instant
 # cost few round trips, small enough that a batch holds its rows only briefly.
@@ -30,6 +31,7 @@ class TimerWorker:
         clock,
         platforms: tuple[str, ...],
         by_name: frozenset[str] = BY_NAME,
+        directory: DirectoryFactory | None = None,
         batch_size: int = BATCH,
     ) -> None:
         self.database = database
@@ -37,6 +39,7 @@ class TimerWorker:
         self.clock = clock
         self.platforms = platforms
         self.by_name = by_name
+        self.directory = directory
         self.batch_size = batch_size
 
     def run_due(self, limit: int = 5000) -> int:
@@ -68,6 +71,7 @@ class TimerWorker:
                 self.platforms,
                 by_name=self.by_name,
                 pending_rows=pending,
+                directory=self.directory(session) if self.directory else None,
             )
             batch = timers.claim_due(ctx, self.batch_size)
             if not batch:

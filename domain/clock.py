@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
+
+DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
+UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_DURATION = 366 * 86400  # a year: beyond it a deadline is a typo, and dates overflow
 
 
 class Clock(Protocol):
@@ -46,3 +51,17 @@ def format_duration(delta: timedelta) -> str:
         f"{minutes}m" if minutes else "",
     ]
     return " ".join(p for p in parts if p)
+
+
+def parse_duration(text: Any) -> timedelta | None:
+    """'30m', '4h', '1h 30m', '2d' → timedelta; None when the text is not a duration."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        return None
+    if isinstance(text, int):
+        return timedelta(seconds=text) if 0 < text <= MAX_DURATION else None
+    compact = text.strip().lower()
+    parts = DURATION_PART.findall(compact)
+    if not parts or DURATION_PART.sub("", compact).strip():
+        return None
+    total = sum(int(n) * UNITS[u] for n, u in parts)
+    return timedelta(seconds=total) if 0 < total <= MAX_DURATION else None

@@ -10,6 +10,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from domain.clock import Clock
+from domain.directory import Directory
 from domain.policy import DeskPolicy
 
 
@@ -74,6 +75,8 @@ class DeskContext:
     cache: dict[str, Any] = field(default_factory=dict)
     # When set, append-only records are held here and inserted together (see PendingRows).
     pending_rows: PendingRows | None = None
+    # The directory (LDAP or built-in) for this unit of work, where the runtime has one.
+    directory: Directory | None = None
 
     def record(self, model: Any, **values: Any) -> None:
         """Store an append-only record nobody reads back in this unit of work."""

@@ -52,6 +52,9 @@ def subject_of_key(key: str) -> SubjectType | None:
     return next((s for s in SUBJECTS.values() if s.key_prefix and s.key_prefix == prefix), None)
 
 
+# The reference a DM creates when it starts a person's thread about a subject.
+DM_THREAD = "dm_thread"
+
 KINDS: dict[str, str] = {}  # notification kind → the process that owns it
 OFFERS: dict[str, tuple[Offer, ...]] = {}
 SUBJECTS: dict[str, SubjectType] = {}
@@ -154,10 +157,18 @@ def notify_person(
     kind: str,
     *,
     subject: Subject | None = None,
+    creates_ref: str | None = None,
     **context: Any,
 ) -> int:
-    """Queue a direct message to a person on every platform where we can reach them."""
-    return _queue(ctx, _person_destinations(ctx, person), kind, subject, context)
+    """Queue a direct message to a person on every platform where we can reach them.
+
+    With `creates_ref` (a DM thread), the message sent becomes that person's reference for
+    the subject: later DMs about it go into its thread where the platform has threads.
+    """
+    destinations = _person_destinations(ctx, person)
+    if creates_ref:
+        destinations = [_Destination(d.platform, d.kind, d.name, creates_ref) for d in destinations]
+    return _queue(ctx, destinations, kind, subject, context)
 
 
 def notify_room(ctx: DeskContext, room: str, kind: str, *, subject: Subject, **context: Any) -> int:

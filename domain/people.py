@@ -27,6 +27,13 @@ def get_person(ctx: DeskContext, name: str) -> PersonRecord:
     return person
 
 
+def person_exists(ctx: DeskContext, name: str) -> bool:
+    """Whether the desk knows someone by this name (configured, or met on a platform)."""
+    if name in ctx.policy.people:
+        return True
+    return ctx.session.scalar(select(PersonRecord.id).where(PersonRecord.name == name)) is not None
+
+
 def find_by_platform_id(ctx: DeskContext, platform: str, user_id: str) -> PersonRecord | None:
     """The person a platform user id is mapped to, if any."""
     return ctx.session.scalar(

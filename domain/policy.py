@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.directory import PasswordPolicy
+
+if TYPE_CHECKING:
+    from domain.catalog import CatalogItem
 
 ROLES = ("employee", "agent", "admin")
 LEVELS = ("high", "medium", "low")
@@ -29,6 +35,8 @@ class PersonProfile:
     roles: tuple[str, ...] = ("employee",)
     # platform → the person's user id there ("slack" → "U0BOB"); filled from <platform>_id.
     accounts: dict[str, str] = field(default_factory=dict)
+    manager: str | None = None  # else the directory's manager attribute
+    recovery_email: str | None = None  # the built-in directory's recovery address
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,12 @@ class DeskPolicy:
     # category open within the window and no open problem covers them.
     recurring_incidents: int = 3
     recurring_window: timedelta = timedelta(hours=24)
+    # Request fulfilment: the service catalogue (item id → item), in the config's order.
+    catalog: dict[str, CatalogItem] = field(default_factory=dict)
+    # What new passwords must meet where the directory states no policy of its own.
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    # The built-in directory's groups and their first members (group → people).
+    directory_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""

@@ -221,3 +221,22 @@ class InboundWork(Base):
     lease_until: Mapped[datetime] = mapped_column(UtcDateTime())
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ApprovalDecision(Base):
+    """One approver's answer on a subject that needs approval (a request, an access grant).
+
+    One row per approver and subject: answering twice is refused, and the unique key makes
+    the refusal hold when two answers race.
+    """
+
+    __tablename__ = "approval_decisions"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "approver"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    approver: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(8))  # approve or deny
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

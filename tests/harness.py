@@ -15,6 +15,7 @@ from bot.config import DeskConfig
 from bot.runtime import Runtime
 from bot.settings import Settings
 from domain.clock import ManualClock
+from domain.directory import DirectoryFactory
 
 
 def _is_post(line: str) -> bool:
@@ -39,10 +40,11 @@ class DeskHarness:
         config: DeskConfig,
         platforms: tuple[str, ...] = ("console",),
         clock: ManualClock | None = None,
+        directory: DirectoryFactory | None = None,
     ) -> DeskHarness:
         clock = clock or ManualClock()
         settings = Settings(database_url=database_url, config_path=None)
-        runtime = Runtime(settings, config, platforms=platforms, clock=clock)
+        runtime = Runtime(settings, config, platforms=platforms, clock=clock, directory=directory)
         runtime.prepare()
         return cls(runtime, clock)
 

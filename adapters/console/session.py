@@ -6,6 +6,7 @@ import asyncio
 import threading
 from typing import TextIO
 
+from adapters.console.form import CANCEL_WORDS, ConsoleForm
 from adapters.console.sender import ConsoleSender
 from bot.commands import COMMANDS
 from bot.grammar import build_argv
@@ -32,6 +33,7 @@ class ConsoleSession:
         self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1, lanes_apart=False)
         self.user = user or self._default_user()
         self._offer: str | None = None  # words offered as an incident, waiting for yes/no
+        self._form: ConsoleForm | None = None  # a form being filled in, one line per answer
         self._flushing = asyncio.Lock()
 
     def _default_user(self) -> str:
@@ -49,10 +51,14 @@ class ConsoleSession:
     async def handle_line(self, line: str) -> bool:
         """Run one line; returns False when the session should end."""
         line = line.strip()
+        if self._form is not None and not line.startswith(("/", ":")):
+            await self._fill(line)  # an empty line skips an optional question
+            return True
         if not line or line.startswith("#"):
             return True
         if line.startswith(":"):
             return self._meta(line)
+        self._form = None  # a command instead of an answer leaves the form
         if not line.startswith("/"):
             await self._plain(line)
             return True
@@ -67,10 +73,34 @@ class ConsoleSession:
         run = dispatcher.execute if isinstance(line, str) else dispatcher.execute_argv
         async with self.sender.turn:
             reply = await asyncio.to_thread(run, identity, line)
-            self.write(reply.text)
+            if reply.form is not None and reply.form.to_ask():
+                # Ask for what is missing instead of showing how to type it.
+                self._form = ConsoleForm(reply.form)
+                self.write(f"{reply.form.title}: a few questions.")
+                self.write(self._form.prompt())
+            else:
+                self.write(reply.text)
             if hint:
                 self.write(hint)
         await self.flush()
+
+    async def _fill(self, line: str) -> None:
+        """A line typed while a form is open: the answer to its current question."""
+        form = self._form
+        assert form is not None
+        if line.strip().lower() in CANCEL_WORDS:
+            self._form = None
+            self.write("OK, stopped: nothing was requested.")
+            return
+        problem = form.answer(line)
+        if problem:
+            self.write(problem)
+            self.write(form.prompt())
+        elif not form.done:
+            self.write(form.prompt())
+        else:
+            self._form = None
+            await self._run(form.form.argv(form.answers))
 
     async def _plain(self, line: str) -> None:
         """A line in the person's own words, as a DM to the bot is on Slack and Discord."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from domain.context import Actor, DeskContext
 
 if TYPE_CHECKING:
+    from bot.forms import Form
     from bot.identity import PlatformIdentity
 
 
@@ -81,6 +82,9 @@ class Reply:
     # Nothing was done and the same delivery may come again (the platform could not say
     # who asked): it is not remembered as handled.
     retry: bool = False
+    # Questions still to ask (a catalogue request with answers missing): adapters show a
+    # form where the platform has one; the text says how to type the answers instead.
+    form: Form | None = None
 
     @property
     def incident(self) -> dict | None:

@@ -223,6 +223,57 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
         for title in ("Laptop will not wake", "Laptop battery at 0%", "Laptop screen flickers")
     ],
     ("bob", "/problem adopt SUG-2", ("problem", "adopt", {"id": "SUG-2"})),
+    # Requests: a licence approved and fulfilled, a laptop denied, a list joined at once.
+    ("alice", "/request catalog", ("request", "catalog", {})),
+    (
+        "alice",
+        "/request new software-licence product=Visio Professional seats=2",
+        (
+            "request",
+            "new",
+            {"item": "software-licence", "answers": "product=Visio Professional seats=2"},
+        ),
+    ),
+    ("carol", "/request list --approvals", ("request", "list", {"approvals": True})),
+    (
+        "alice",
+        '/request comment REQ-1 "for the network diagrams"',
+        ("request", "comment", {"id": "REQ-1", "text": "for the network diagrams"}),
+    ),
+    ("carol", "/request approve REQ-1", ("request", "approve", {"id": "REQ-1"})),
+    ("bob", "/request claim REQ-1", ("request", "claim", {"id": "REQ-1"})),
+    (
+        "bob",
+        '/request done REQ-1 "installed; see the Start menu"',
+        ("request", "done", {"id": "REQ-1", "note": "installed; see the Start menu"}),
+    ),
+    ("alice", "/request show REQ-1", ("request", "show", {"id": "REQ-1"})),
+    (
+        "alice",
+        "/request new new-laptop model=developer needed_by=2030-01-31",
+        (
+            "request",
+            "new",
+            {"item": "new-laptop", "answers": "model=developer needed_by=2030-01-31"},
+        ),
+    ),
+    (
+        "carol",
+        '/request deny REQ-2 "replaced last year"',
+        ("request", "deny", {"id": "REQ-2", "reason": "replaced last year"}),
+    ),
+    (
+        "alice",
+        "/request new distribution-list list=sales-news",
+        ("request", "new", {"item": "distribution-list", "answers": "list=sales-news"}),
+    ),
+    ("bob", "/request retry REQ-3", ("request", "retry", {"id": "REQ-3"})),
+    (
+        "alice",
+        "/request new software-licence product=Excel",
+        ("request", "new", {"item": "software-licence", "answers": "product=Excel"}),
+    ),
+    ("alice", "/request cancel REQ-4", ("request", "cancel", {"id": "REQ-4"})),
 ]
 
 

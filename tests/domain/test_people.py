@@ -64,7 +64,11 @@ def test_someone_removed_from_the_config_loses_their_roles(database_url):
     runtime.close()
     block = "  bob:\n    display_name: Bob Baker\n    email: bob@example.com\n    slack_id: U0BOB\n    roles: [agent]\n"
     assert block in with_ids
-    without_bob = with_ids.replace(block, "").replace("members: [bob, dave]", "members: [dave]")
+    without_bob = (
+        with_ids.replace(block + "    manager: dave\n", "")
+        .replace("members: [bob, dave]", "members: [dave]")
+        .replace("all-staff: [alice, bob, carol", "all-staff: [alice, carol")
+    )
     runtime = start(database_url, without_bob)
     reply = whoami(runtime, bob)
     assert "You are bob " in reply and "roles: employee;" in reply

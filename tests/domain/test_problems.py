@@ -72,9 +72,7 @@ def test_employees_see_only_the_problems_behind_their_own_incidents(desk):
     desk.say("bob", "/problem link PRB-1 INC-1")
     desk.say("bob", "/problem link PRB-2 INC-2")
 
-    assert (
-        desk.say("alice", '/problem new "mine"') == "Only service-desk agents can open problems."
-    )
+    assert desk.say("alice", '/problem new "mine"') == "Only service-desk agents can open problems."
     shown = desk.say("alice", "/problem show PRB-1")
     assert shown.startswith("PRB-1 [P3] Toner batch faulty") and "Timeline" not in shown
     assert "INC-2" not in shown

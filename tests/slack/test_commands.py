@@ -114,9 +114,7 @@ async def test_refusals_and_mistakes_are_ephemeral_and_change_nothing(slack_desk
     )
     assert "no subcommand 'clam'" in await slack_desk.say("U0BOB", "/incident clam INC-1")
     assert await slack_desk.say("U0BOB", "/incident claim INC-9") == "There is no incident INC-9."
-    assert "Unknown command '/request'" in await slack_desk.say(
-        "U0ALICE", "/request password-reset"
-    )
+    assert "Unknown command '/reqest'" in await slack_desk.say("U0ALICE", "/reqest catalog")
 
     assert slack_desk.incident(1).state == "new"
     assert slack.calls("chat.update") == []

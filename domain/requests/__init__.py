@@ -1,0 +1,69 @@
+"""Request fulfilment: standard requests from a service catalogue, approved by the people
+its rules name, fulfilled by a team's task or by the directory.
+
+Importing the package registers the process with the kernel (notification kinds, how a
+request appears in notifications, its timers and their loader).
+"""
+
+from domain import notifications, timers
+from domain.catalog import CatalogItem, FormField, Fulfilment
+from domain.requests import timer_handlers
+from domain.requests.answers import InvalidAnswers, MissingAnswers, check_answers
+from domain.requests.lifecycle import (
+    approve_request,
+    cancel_request,
+    claim_request,
+    comment_request,
+    deny_request,
+    find_item,
+    fulfil_request,
+    get_request,
+    manager_of,
+    retry_request,
+    submit_request,
+)
+from domain.requests.queries import (
+    RequestDetail,
+    RequestList,
+    catalog_for,
+    list_requests,
+    show_request,
+)
+from domain.requests.records import RequestEvent, RequestRecord
+from domain.requests.snapshot import request_data
+from domain.requests.states import KINDS, REQUEST
+
+PROCESS = "request"
+
+notifications.register_kinds(PROCESS, KINDS)
+notifications.register_subject(notifications.SubjectType("request", REQUEST, request_data, "REQ"))
+timers.register_loader(REQUEST.subject_type, timer_handlers.load_requests)
+
+__all__ = [
+    "KINDS",
+    "REQUEST",
+    "CatalogItem",
+    "FormField",
+    "Fulfilment",
+    "InvalidAnswers",
+    "MissingAnswers",
+    "RequestDetail",
+    "RequestEvent",
+    "RequestList",
+    "RequestRecord",
+    "approve_request",
+    "cancel_request",
+    "catalog_for",
+    "check_answers",
+    "claim_request",
+    "comment_request",
+    "deny_request",
+    "find_item",
+    "fulfil_request",
+    "get_request",
+    "list_requests",
+    "manager_of",
+    "retry_request",
+    "show_request",
+    "submit_request",
+]

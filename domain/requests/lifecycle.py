@@ -1,0 +1,376 @@
+"""Request fulfilment: ask for a catalogue item, get it approved, have it fulfilled.
+
+The requester follows every step in one DM thread; approvers are asked by DM; an approved
+request becomes a task card in the fulfilling team's channel, or the directory does it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from difflib import get_close_matches
+
+from domain import approvals, keys, timers
+from domain.catalog import CatalogItem
+from domain.context import Actor, DeskContext
+from domain.directory import DirectoryUnavailable
+from domain.errors import DeskError, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from domain.notifications import DM_THREAD, notify_channel, notify_person
+from domain.requests.answers import check_answers
+from domain.requests.records import RequestEvent, RequestRecord
+from domain.requests.states import REQUEST
+from domain.text import check_text
+
+APPROVAL_TIMERS = ("request_reminder", "request_escalation")
+ALL_TIMERS = (*APPROVAL_TIMERS, "request_breach", "request_task_breach", "request_retry")
+CARD = "card"  # the message reference of a request's task card
+
+
+def get_request(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> RequestRecord:
+    """Load a request by number or key."""
+    return keys.load(ctx.session, RequestRecord, key, "REQ", "request", for_update=for_update)
+
+
+def find_item(ctx: DeskContext, item_id: str) -> CatalogItem:
+    """A catalogue item by id, or NotFound listing what can be requested."""
+    name = item_id.strip().lower()
+    item = ctx.policy.catalog.get(name)
+    if item is None:
+        close = get_close_matches(name, list(ctx.policy.catalog), n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise NotFound(
+            f"The catalogue has no item '{item_id[:40]}'.{hint} See them all with /request catalog."
+        )
+    return item
+
+
+def may_request(ctx: DeskContext, actor: Actor, item: CatalogItem) -> bool:
+    """Whether the item's audience includes this person (no roles or teams: everyone)."""
+    if not item.roles and not item.teams:
+        return True
+    if set(item.roles) & actor.roles:
+        return True
+    return any(t.name in item.teams for t in ctx.policy.teams_of(actor.name))
+
+
+def manager_of(ctx: DeskContext, name: str) -> str | None:
+    """A person's manager: the config's `manager:`, else the directory's."""
+    profile = ctx.policy.people.get(name)
+    if profile is not None and profile.manager:
+        return profile.manager
+    if ctx.directory is None:
+        return None
+    person = ctx.directory.find_person(name)
+    return person.manager if person else None
+
+
+def submit_request(
+    ctx: DeskContext, actor: Actor, item_id: str, answers: dict[str, str]
+) -> RequestRecord:
+    """Request a catalogue item with the form's answers; ask its approvers, or start
+    fulfilling it at once when it needs no approval."""
+    item = find_item(ctx, item_id)
+    if not may_request(ctx, actor, item):
+        raise PermissionDenied(f'"{item.title}" is not in your catalogue.')
+    values = check_answers(ctx, item, answers, actor)
+    approvers = approvals.approvers_for(
+        item.approval, actor.name, ctx.policy, lambda n: manager_of(ctx, n), f'"{item.title}"'
+    )
+    now = ctx.clock.now()
+    request = RequestRecord(
+        item=item.id,
+        title=item.title,
+        requester=actor.name,
+        state="awaiting_approval" if approvers.needed else "approved",
+        answers=json.dumps(values),
+        approvers=",".join(approvers.people),
+        approvals_required=approvers.required,
+        approval_lead=approvers.lead,
+        opened_at=now,
+        updated_at=now,
+        due_at=now + item.sla,
+        approved_at=None if approvers.needed else now,
+    )
+    ctx.session.add(request)
+    ctx.session.flush()
+    record_event(ctx, request, actor, "opened", f"Requested {item.title}")
+    timers.schedule(ctx, request, "request_breach", request.due_at)
+    notify_person(ctx, actor.name, "request_submitted", subject=request, creates_ref=DM_THREAD)
+    if approvers.needed:
+        for person in approvers.people:
+            notify_person(ctx, person, "request_approval", subject=request)
+        timers.schedule(ctx, request, "request_reminder", now + item.approval.remind_after)
+        timers.schedule(ctx, request, "request_escalation", now + item.approval.escalate_after)
+    else:
+        start_fulfilment(ctx, request, actor)
+    return request
+
+
+def approve_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> RequestRecord:
+    """An approver agrees; with enough approvals the request goes to fulfilment."""
+    note = check_text(note, "The note")
+    request = _locked(ctx, key, "approve")
+    tally = approvals.decide(
+        ctx,
+        request,
+        requester=request.requester,
+        approvers=request.asked,
+        actor=actor,
+        decision="approve",
+        reason=note,
+    )
+    count = f" ({tally.approvals} of {tally.required})" if tally.required > 1 else ""
+    record_event(ctx, request, actor, "approved", f"Approved by {actor.name}{count}" + _colon(note))
+    if tally.outcome == "pending":
+        tell_requester(
+            ctx, request, f"approved by @{actor.name}{count}; waiting for more approvals"
+        )
+        return request
+    request.state, request.approved_at = "approved", ctx.clock.now()
+    timers.cancel(ctx, request, APPROVAL_TIMERS)
+    start_fulfilment(ctx, request, actor)
+    return request
+
+
+def deny_request(ctx: DeskContext, actor: Actor, key: str, reason: str) -> RequestRecord:
+    """An approver says no, with a reason the requester reads."""
+    reason = check_text(reason, "The reason")
+    if not reason:
+        raise InvalidInput(
+            f'Say why it is denied: /request deny {key} "not in this year\'s budget".'
+        )
+    request = _locked(ctx, key, "deny")
+    approvals.decide(
+        ctx,
+        request,
+        requester=request.requester,
+        approvers=request.asked,
+        actor=actor,
+        decision="deny",
+        reason=reason,
+    )
+    _close(ctx, request, "denied", reason)
+    record_event(ctx, request, actor, "denied", f"Denied by {actor.name}: {reason}")
+    tell_requester(ctx, request, f"denied by @{actor.name}: {reason}")
+    return request
+
+
+def claim_request(ctx: DeskContext, actor: Actor, key: str) -> RequestRecord:
+    """An agent takes an approved request's task."""
+    REQUEST.require_permission("claim", actor)
+    request = _locked(ctx, key, "claim")
+    if request.assignee == actor.name:
+        raise InvalidTransition(f"You are already fulfilling {request.key}.")
+    previous, request.assignee, request.state = request.assignee, actor.name, "in_progress"
+    was = f" (was {previous})" if previous else ""
+    record_event(ctx, request, actor, "claimed", f"Claimed by {actor.name}{was}")
+    announce_change(ctx, request, f"claimed by @{actor.name}")
+    tell_requester(ctx, request, f"@{actor.name} is working on it")
+    return request
+
+
+def fulfil_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> RequestRecord:
+    """The task is done: the request is fulfilled and the requester told."""
+    REQUEST.require_permission("done", actor)
+    note = check_text(note, "The note")
+    request = _locked(ctx, key, "done")
+    request.assignee = request.assignee or actor.name
+    _close(ctx, request, "fulfilled", note or None)
+    record_event(ctx, request, actor, "fulfilled", f"Fulfilled by {actor.name}" + _colon(note))
+    announce_change(ctx, request, f"fulfilled by @{actor.name}")
+    tell_requester(ctx, request, "fulfilled" + _colon(note))
+    return request
+
+
+def retry_request(ctx: DeskContext, actor: Actor, key: str) -> RequestRecord:
+    """Run a request's directory action again after the directory failed."""
+    REQUEST.require_permission("retry", actor)
+    request = _locked(ctx, key, "retry")
+    item = ctx.policy.catalog.get(request.item)
+    if item is None or not item.fulfilment.automatic:
+        raise InvalidTransition(
+            f"{request.key} is fulfilled by a team, not by the directory: /request done {request.key}."
+        )
+    run_directory(ctx, request, item, actor)
+    return request
+
+
+def comment_request(ctx: DeskContext, actor: Actor, key: str, text: str) -> RequestRecord:
+    """A word between the requester and whoever is deciding or fulfilling the request."""
+    text = check_text(text, "A comment")
+    if not text:
+        raise InvalidInput(f'A comment needs some text: /request comment {key} "…".')
+    request = get_request(ctx, key, for_update=True)
+    if not involved(request, actor):
+        raise PermissionDenied(
+            f"Only the requester, its approvers and agents can comment on {request.key}."
+        )
+    REQUEST.require_state("comment", request.state, request.key)
+    record_event(ctx, request, actor, "comment", text)
+    if actor.name != request.requester:
+        notify_person(
+            ctx, request.requester, "request_comment", subject=request, by=actor.name, text=text
+        )
+    else:
+        waiting = (
+            [request.assignee]
+            if request.assignee
+            else approvals.waiting_on(ctx, request, request.asked)
+        )
+        for person in waiting:
+            notify_person(ctx, person, "request_comment", subject=request, by=actor.name, text=text)
+    if request.fulfil_team:
+        announce_change(ctx, request, f"comment by @{actor.name}: {text}")
+    return request
+
+
+def cancel_request(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -> RequestRecord:
+    """The requester (or an agent) withdraws a request that is still open."""
+    reason = check_text(reason, "The reason")
+    request = get_request(ctx, key, for_update=True)
+    if actor.name != request.requester and not actor.is_agent:
+        raise PermissionDenied(f"Only the requester or an agent can cancel {request.key}.")
+    REQUEST.require_state("cancel", request.state, request.key)
+    _close(ctx, request, "cancelled", reason or None)
+    record_event(ctx, request, actor, "cancelled", f"Cancelled by {actor.name}" + _colon(reason))
+    if request.fulfil_team:
+        announce_change(ctx, request, f"cancelled by @{actor.name}" + _colon(reason))
+    if actor.name != request.requester:
+        tell_requester(ctx, request, f"cancelled by @{actor.name}" + _colon(reason))
+    return request
+
+
+def start_fulfilment(ctx: DeskContext, request: RequestRecord, actor: Actor) -> None:
+    """An approved request: the directory does it, or its team gets a task card."""
+    item = ctx.policy.catalog.get(request.item)
+    if item is not None and item.fulfilment.automatic:
+        run_directory(ctx, request, item, actor)
+        return
+    fulfilment = item.fulfilment if item is not None else None
+    team = (fulfilment.team if fulfilment else None) or ctx.policy.triage_team
+    request.fulfil_team = team
+    if fulfilment is not None and fulfilment.sla is not None:
+        request.task_due_at = ctx.clock.now() + fulfilment.sla
+        timers.schedule(ctx, request, "request_task_breach", request.task_due_at)
+    notify_channel(
+        ctx, team_channel(ctx, request), "request_opened", subject=request, creates_ref=CARD
+    )
+    who = f"team {team}" if team else "the service desk"
+    tell_requester(ctx, request, f"approved; {who} will fulfil it")
+
+
+def run_directory(
+    ctx: DeskContext, request: RequestRecord, item: CatalogItem, actor: Actor
+) -> bool:
+    """Carry out the item's directory action. On failure the request stays approved, a
+    retry is scheduled and the requester and desk are told; True when it was done."""
+    action = item.fulfilment
+    values = request.values
+    group = item.resolve(action.group, values, request.requester)
+    member = item.resolve(action.member, values, request.requester)
+    directory = ctx.directory
+    try:
+        if directory is None:
+            raise DirectoryUnavailable("No directory is configured.")
+        if action.directory == "add_to_group":
+            changed = directory.add_to_group(member, group)
+            done = f"added {member} to {group}" + ("" if changed else f" ({member} already was)")
+        else:
+            changed = directory.remove_from_group(member, group)
+            done = f"removed {member} from {group}" + (
+                "" if changed else f" ({member} was not in it)"
+            )
+    except DeskError as exc:
+        failures = sum(1 for e in request.timeline if e.kind == "directory_failed")
+        record_event(ctx, request, actor, "directory_failed", exc.message)
+        delay = retry_delay(failures)
+        timers.schedule(ctx, request, "request_retry", ctx.clock.now() + delay)
+        if failures == 0:
+            tell_requester(
+                ctx,
+                request,
+                f"approved, but the directory could not do it yet ({exc.message}); "
+                "it stays open and will be retried",
+            )
+            notify_channel(
+                ctx,
+                team_channel(ctx, request),
+                "request_waiting",
+                subject=request,
+                reason=f"the directory failed: {exc.message}. It is retried on its own; "
+                f"or /request retry {request.key}",
+            )
+        return False
+    timers.cancel(ctx, request, ("request_retry",))
+    _close(ctx, request, "fulfilled", f"The directory {done}.")
+    record_event(ctx, request, actor, "fulfilled", f"Directory: {done}")
+    tell_requester(ctx, request, f"done: the directory {done}")
+    return True
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait before retrying the directory: 5 minutes, doubling, at most 1 hour."""
+    return timedelta(minutes=min(5 * 2**failures, 60))
+
+
+def involved(request: RequestRecord, actor: Actor) -> bool:
+    """The requester, its approvers, its assignee, and agents."""
+    return (
+        actor.is_agent
+        or actor.name == request.requester
+        or actor.name in request.asked.people
+        or actor.name == request.assignee
+    )
+
+
+def tell_requester(ctx: DeskContext, request: RequestRecord, step: str) -> None:
+    """Tell the requester of a step, in their DM thread about the request."""
+    notify_person(ctx, request.requester, "request_news", subject=request, step=step)
+
+
+def announce_change(ctx: DeskContext, request: RequestRecord, change: str) -> None:
+    """Edit the task card in the fulfilling team's channel and say there what changed."""
+    if request.fulfil_team is None:
+        return
+    notify_channel(
+        ctx,
+        team_channel(ctx, request),
+        "request_changed",
+        subject=request,
+        updates_ref=CARD,
+        change=change,
+    )
+
+
+def team_channel(ctx: DeskContext, request: RequestRecord) -> str | None:
+    """The fulfilling team's channel, else the triage channel."""
+    team = request.fulfil_team or (
+        ctx.policy.catalog[request.item].fulfilment.team
+        if request.item in ctx.policy.catalog
+        else None
+    )
+    return ctx.policy.team_channel(team) or ctx.policy.triage_channel
+
+
+def record_event(
+    ctx: DeskContext, request: RequestRecord, actor: Actor, kind: str, text: str
+) -> None:
+    """Add a step to the request's timeline and mark it updated."""
+    now = ctx.clock.now()
+    request.updated_at = now
+    request.timeline.append(RequestEvent(at=now, actor=actor.name, kind=kind, text=text))
+
+
+def _close(ctx: DeskContext, request: RequestRecord, state: str, outcome: str | None) -> None:
+    request.state, request.outcome, request.closed_at = state, outcome, ctx.clock.now()
+    timers.cancel(ctx, request, ALL_TIMERS)
+
+
+def _locked(ctx: DeskContext, key: str, action: str) -> RequestRecord:
+    request = get_request(ctx, key, for_update=True)
+    REQUEST.require_state(action, request.state, request.key)
+    return request
+
+
+def _colon(text: str | None) -> str:
+    return f": {text}" if text else ""
