@@ -13,7 +13,9 @@ bindir() {
 
 case "${1:-start}" in
   start)
-    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2; then
+    if [ "${DESKBOT_APT_DONE:-}" = 1 ]; then
+      :  # .ci/run installed the system packages already
+    elif ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2; then
       [ -d /usr/lib/postgresql ] || { echo "could not install PostgreSQL" >&2; exit 1; }
       echo "apt-get failed; using the PostgreSQL already installed" >&2
     fi

@@ -199,13 +199,29 @@ def chat_adapters(runtime: Runtime, settings: Settings) -> list[ChatAdapter]:
     return found
 
 
+def directory_factory(settings: Settings, config):
+    """The directory the config names: LDAP (its password from DESKBOT_LDAP_PASSWORD), or
+    None for the built-in directory the runtime makes itself."""
+    if config.directory.kind != "ldap":
+        return None
+    if config.directory.bind_dn and not settings.ldap_password:
+        raise SystemExit(
+            f"deskbot: the LDAP directory binds as {config.directory.bind_dn}: "
+            "set DESKBOT_LDAP_PASSWORD to its password."
+        )
+    from adapters.directory import ldap_factory  # wiring
+
+    return ldap_factory(config.directory, settings.ldap_password or "")
+
+
 async def run_console(settings: Settings, loaded, platforms, user: str | None) -> int:
     import asyncio
 
     from adapters.console import ConsoleSession  # wiring
     from bot.runtime import Runtime
 
-    runtime = Runtime(settings, loaded.config, platforms=platforms)
+    directory = directory_factory(settings, loaded.config)
+    runtime = Runtime(settings, loaded.config, platforms=platforms, directory=directory)
     await asyncio.to_thread(runtime.prepare)
     interactive = sys.stdin.isatty()
     try:
@@ -239,7 +255,8 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
     # Console rows are only written when this very process shows a console.
     console = command == "run" and not settings.chat_platforms
     platforms = ("console",) if console else settings.chat_platforms
-    runtime = Runtime(settings, loaded.config, platforms=platforms)
+    directory = directory_factory(settings, loaded.config)
+    runtime = Runtime(settings, loaded.config, platforms=platforms, directory=directory)
     await asyncio.to_thread(runtime.prepare)
     stop = asyncio.Event()
     adapters = chat_adapters(runtime, settings)

@@ -46,6 +46,7 @@ class Settings:
     discord_token: str | None = None
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
+    ldap_password: str | None = None  # the LDAP directory's bind password
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -70,6 +71,7 @@ class Settings:
             discord_token=env.get("DISCORD_TOKEN") or None,
             discord_api_url=env.get("DISCORD_API_URL") or None,
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
+            ldap_password=env.get("DESKBOT_LDAP_PASSWORD") or None,
         )
 
     @property
