@@ -13,6 +13,8 @@ from adapters.slack.asker import Asker
 from adapters.slack.choose import CHOOSE, chosen_argv, open_choice_form
 from adapters.slack.commands import open_new_incident_form
 from adapters.slack.desk import SlackDesk
+from adapters.slack.forms import DESK_FORM, refusals
+from adapters.slack.forms import answers as form_answers
 from adapters.slack.home import NEW_INCIDENT_BUTTON
 from adapters.slack.modals import (
     MAX_TEXT,
@@ -147,6 +149,24 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
             return
         asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
         argv = grammar.build_argv(command_of(subject_type), verb, [key, reason or ""])
+        work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
+        await ack()
+        desk.start(work)
+
+    @app.view(DESK_FORM)
+    async def on_form(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        data = metadata(view)
+        given = form_answers(view)
+        missing = refusals(view, given)
+        if missing:  # shown under the fields; the modal stays open
+            await ack(response_action="errors", errors=missing)
+            return
+        fixed = [str(word) for word in data.get("fixed") or []]
+        words = [f"{name}={value}" for name, value in given.items()]
+        argv = grammar.build_argv(
+            str(data.get("command", "")), str(data.get("subcommand", "")), [*fixed, *words]
+        )
+        asker = Asker.from_metadata(data.get("asker") or {}, body["user"]["id"])
         work = await desk.accept("form", f"view:{view['id']}", asker, argv=argv)
         await ack()
         desk.start(work)

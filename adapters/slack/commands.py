@@ -10,8 +10,11 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.asker import Asker
 from adapters.slack.desk import SlackDesk
+from adapters.slack.forms import form_modal
 from adapters.slack.modals import new_incident_modal
 from adapters.slack.mrkdwn import command_text
+from bot.commands.request import form_to_finish
+from bot.forms import Form
 from bot.inbound_work import Work
 
 # Any command the app is installed with: the grammar decides what it means.
@@ -48,6 +51,14 @@ async def receive(desk: SlackDesk, command: dict[str, Any], ack: Ack) -> None:
         await ack()
         desk.spawn(open_new_incident_form(desk, asker, trigger), asker)
         return
+    form = form_of(desk, command)
+    if form is not None:  # a request with answers missing: its form, while the trigger lasts
+        await ack()
+        typed = " ".join(
+            [f"/{form.command} {form.subcommand}", *form.fixed, *(f"{n}=…" for n in form.missing)]
+        )
+        desk.spawn(desk.open_form(asker, trigger, form_modal(form, asker), typed=typed), asker)
+        return
     kept = {k: command.get(k) for k in ("command", "text", "user_name")}
     work = await desk.accept(
         "command", f"command:{trigger}" if trigger else None, asker, command=kept
@@ -60,6 +71,14 @@ def opens_form(command: dict[str, Any]) -> bool:
     """`/incident new` alone opens the new-incident form instead of running."""
     name = str(command.get("command", "")).lstrip("/").lower()
     return name == "incident" and command_text(command.get("text") or "").strip().lower() == "new"
+
+
+def form_of(desk: SlackDesk, command: dict[str, Any]) -> Form | None:
+    """The form a command typed with answers missing opens (`/request new ITEM`), if any."""
+    name = str(command.get("command", "")).lstrip("/").lower()
+    if name != "request":
+        return None
+    return form_to_finish(desk.policy, command_text(command.get("text") or ""))
 
 
 async def run_command(

@@ -11,6 +11,7 @@ from bot.identity import resolve_person_name
 from bot.templates import render
 from domain import requests
 from domain.notifications import snapshot
+from domain.policy import DeskPolicy
 from domain.requests import CatalogItem, RequestRecord
 
 ID = Arg("id", help="The request, e.g. REQ-7")
@@ -57,7 +58,7 @@ def parse_answers(item: CatalogItem, text: str) -> dict[str, str]:
     return answers
 
 
-def request_form(item: CatalogItem, missing: requests.MissingAnswers) -> Form:
+def request_form(item: CatalogItem, given: dict[str, str], missing: list[str]) -> Form:
     """The form that finishes a request: every field of its item, the typed answers kept."""
     questions = tuple(
         Question(
@@ -80,9 +81,28 @@ def request_form(item: CatalogItem, missing: requests.MissingAnswers) -> Form:
         subcommand="new",
         fixed=(item.id,),
         questions=questions,
-        given=dict(missing.given),
-        missing=tuple(f.name for f in missing.missing),
+        given=dict(given),
+        missing=tuple(missing),
     )
+
+
+def form_to_finish(policy: DeskPolicy, words: str) -> Form | None:
+    """For `new ITEM [answers]` typed with required answers missing: the form that asks for
+    them (adapters open it at once, while a platform still lets them). None when nothing is
+    missing or the words are not such a request: the command itself then answers."""
+    name, _, rest = words.strip().partition(" ")
+    item_id, _, typed = rest.strip().partition(" ")
+    item = policy.catalog.get(item_id.lower())
+    if name.lower() != "new" or item is None:
+        return None
+    try:
+        given = parse_answers(item, typed)
+    except requests.InvalidAnswers:
+        return None
+    missing = [
+        f.name for f in item.fields if f.required and f.default is None and not given.get(f.name)
+    ]
+    return request_form(item, given, missing) if missing else None
 
 
 @sub("request", "catalog", "What you can request")
@@ -109,7 +129,8 @@ def new(call: Call) -> Reply:
         request = requests.submit_request(call.ctx, call.actor, item.id, answers)
     except requests.MissingAnswers as missing:
         # Nothing was written: the form's answers come back through this same command.
-        return Reply(missing.message, ok=False, form=request_form(item, missing))
+        form = request_form(item, missing.given, [f.name for f in missing.missing])
+        return Reply(missing.message, ok=False, form=form)
     return done(request, render("request/request_submitted_reply", request=snapshot(request)))
 
 
