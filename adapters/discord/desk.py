@@ -19,6 +19,7 @@ import discord
 from discord.http import Route
 
 from adapters.discord.commands import to_argv
+from adapters.discord.forms import FormStep
 from adapters.discord.intake import Intake
 from adapters.discord.modals import NewIncidentForm, NoteForm
 from adapters.discord.people import identity_from, identity_of, user_data
@@ -28,6 +29,7 @@ from bot import grammar, suggest
 from bot.actions import Action, command_of, subject_type_of_key
 from bot.actions import action as action_of
 from bot.commands import Reply, Subcommand
+from bot.commands.request import form_to_finish
 from bot.identity import PlatformIdentity
 from bot.inbound_work import Work
 from bot.pipeline import Pipeline
@@ -70,10 +72,17 @@ class DiscordDesk:
         sub: Subcommand,
         options: dict[str, Any],
     ) -> None:
-        """A slash command: /incident new without a title opens the form, the rest run."""
+        """A slash command: /incident new without a title, or /request new with answers
+        missing, opens its form; the rest run."""
+        form = None
+        if (command, sub.name) == ("request", "new"):
+            words = f"new {options.get('item') or ''} {options.get('answers') or ''}"
+            form = form_to_finish(self.runtime.policy, words)
         if (command, sub.name) == ("incident", "new") and not options.get("title"):
             services = ", ".join(sorted(self.runtime.policy.services))
             work = self._open_form(interaction, NewIncidentForm(options, services))
+        elif form is not None:  # a request with answers missing: its form, in steps of five
+            work = self._open_form(interaction, FormStep(form, 0, form.given))
         else:
             work = self.run_argv(interaction, to_argv(command, sub, options))
         await self._guarded(f"/{command} {sub.name}", interaction, work)

@@ -2,10 +2,10 @@
 its rules name, fulfilled by a team's task or by the directory.
 
 Importing the package registers the process with the kernel (notification kinds, how a
-request appears in notifications, its timers and their loader).
+request appears in notifications, its timers and their loader, renaming people).
 """
 
-from domain import notifications, timers
+from domain import notifications, people, timers
 from domain.catalog import CatalogItem, FormField, Fulfilment
 from domain.requests import timer_handlers
 from domain.requests.answers import InvalidAnswers, MissingAnswers, check_answers
@@ -30,6 +30,7 @@ from domain.requests.queries import (
     show_request,
 )
 from domain.requests.records import RequestEvent, RequestRecord
+from domain.requests.renames import rename_person
 from domain.requests.snapshot import request_data
 from domain.requests.states import KINDS, REQUEST
 
@@ -38,6 +39,7 @@ PROCESS = "request"
 notifications.register_kinds(PROCESS, KINDS)
 notifications.register_subject(notifications.SubjectType("request", REQUEST, request_data, "REQ"))
 timers.register_loader(REQUEST.subject_type, timer_handlers.load_requests)
+people.RENAMERS.append(rename_person)
 
 __all__ = [
     "KINDS",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.clock import format_duration
 from domain.requests.records import RequestRecord
 
 
@@ -26,4 +27,10 @@ def request_data(request: RequestRecord) -> dict[str, Any]:
         "opened_at": request.opened_at.isoformat(),
         "due_at": request.due_at.isoformat(),
         "task_due_at": request.task_due_at.isoformat() if request.task_due_at else None,
+        # The task's SLA as people say it ("1d"), from approval to its deadline.
+        "task_sla": (
+            format_duration(request.task_due_at - request.approved_at)
+            if request.task_due_at and request.approved_at
+            else None
+        ),
     }

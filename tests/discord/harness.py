@@ -61,7 +61,7 @@ channels:
   major-incidents: {{discord: "{major-incidents}"}}
 routing: {{triage: service-desk, escalation: major-incidents, triage_team: service-desk}}
 people:
-  alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}"}}
+  alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}", manager: carol}}
   bob: {{display_name: Bob Baker, roles: [agent], discord_id: "{bob}"}}
   dave: {{display_name: Dave Dalton, roles: [agent], discord_id: "{dave}"}}
   carol: {{display_name: Carol Chen, roles: [agent], discord_id: "{carol}"}}
@@ -85,6 +85,39 @@ sla:
   P5: {{respond: 2d, resolve: 10d}}
 role_mapping:
   discord: {{"{agents}": agent, "{duty-managers}": admin}}
+directory:
+  groups: {{sales-news: [grace]}}
+catalog:
+  software-licence:
+    title: Software licence
+    fields:
+      product: {{type: text, max_length: 80}}
+      seats: {{type: number, min: 1, max: 20, default: 1}}
+    approval: {{approvers: [grace, carol]}}
+    fulfilment: {{team: service-desk, sla: 1d}}
+  new-laptop:
+    title: New laptop
+    fields:
+      model: {{type: choice, choices: [standard, developer]}}
+      needed_by: {{type: date}}
+    approval: manager
+    fulfilment: {{team: service-desk}}
+  distribution-list:
+    title: Distribution list membership
+    fields:
+      list: {{type: choice, choices: [sales-news]}}
+    fulfilment: {{directory: add_to_group, group: "{{list}}"}}
+  workstation:
+    title: Engineering workstation
+    fields:
+      model: {{type: choice, choices: [tower, rack]}}
+      owner: {{type: person}}
+      needed_by: {{type: date}}
+      cpu_cores: {{type: number, min: 8, max: 128}}
+      purpose: {{type: long_text}}
+      cost_centre: {{type: text, max_length: 12}}
+    approval: manager
+    fulfilment: {{team: service-desk, sla: 5d}}
 """
 
 

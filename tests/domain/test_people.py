@@ -43,6 +43,8 @@ def test_a_chat_user_cannot_take_over_a_name_the_config_gives_later(database_url
     squatter = PlatformIdentity("slack", "U0EVIL", "hank", email="evil@example.net")
     assert "You are hank " in whoami(runtime, squatter)
     assert runtime.dispatcher.execute(squatter, '/incident new "my own problem"').ok
+    licence = "/request new software-licence product=Visio"
+    assert runtime.dispatcher.execute(squatter, licence).ok
     runtime.close()
     hank = "  hank:\n    display_name: Hank Hill\n    email: hank@example.com\n    roles: [admin]\n"
     runtime = start(database_url, EXAMPLE.replace("people:\n", "people:\n" + hank))
@@ -50,6 +52,12 @@ def test_a_chat_user_cannot_take_over_a_name_the_config_gives_later(database_url
     assert "You are hank-chat " in reply and "roles: employee;" in reply
     assert (
         "INC-1 [P3] my own problem" in runtime.dispatcher.execute(squatter, "/incident list").text
+    )
+    # Their request followed them too: still theirs, not the configured hank's.
+    assert "REQ-1 Software licence" in runtime.dispatcher.execute(squatter, "/request list").text
+    hank_himself = PlatformIdentity("console", "hank")
+    assert runtime.dispatcher.execute(hank_himself, "/request list").text == (
+        "Your open requests: none."
     )
     runtime.close()
 

@@ -153,7 +153,7 @@ def test_the_manager_approves_a_new_laptop(desk):
 def test_a_distribution_list_is_joined_in_the_directory_at_once(desk):
     assert "engineering-news" not in _groups(desk, "alice")
     reply = desk.say("alice", "/request new distribution-list list=engineering-news")
-    assert reply.endswith("Done: The directory added alice to engineering-news.")
+    assert reply.endswith("Done. The directory added alice to engineering-news.")
     assert "engineering-news" in _groups(desk, "alice")
     assert _state(desk, "REQ-1") == "fulfilled"
     assert (

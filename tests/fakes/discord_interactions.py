@@ -231,18 +231,13 @@ def modal_submit_components(
             )
         elif kind == COMPONENT_LABEL:
             c = comp["component"]
-            submitted.append(
-                {
-                    "type": COMPONENT_LABEL,
-                    "id": next(next_id),
-                    "component": {
-                        "type": c["type"],
-                        "id": next(next_id),
-                        "custom_id": c.get("custom_id"),
-                        "value": values.get(c.get("custom_id", ""), ""),
-                    },
-                }
-            )
+            inner = {"type": c["type"], "id": next(next_id), "custom_id": c.get("custom_id")}
+            value = values.get(c.get("custom_id", ""), "")
+            if c["type"] == COMPONENT_TEXT_INPUT:
+                inner["value"] = value
+            else:  # a select menu in a label sends the values chosen (ids, for user selects)
+                inner["values"] = [value] if value else []
+            submitted.append({"type": COMPONENT_LABEL, "id": next(next_id), "component": inner})
         else:
             # Text displays and other static components come back with just their type and id.
             submitted.append({"type": kind, "id": next(next_id)})

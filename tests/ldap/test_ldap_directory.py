@@ -86,7 +86,7 @@ def test_a_distribution_list_is_fulfilled_in_slapd(slapd, database_url):
     try:
         assert "dave" not in slapd.members("engineering-news")
         reply = harness.say("dave", "/request new distribution-list list=engineering-news")
-        assert reply.endswith("Done: The directory added dave to engineering-news.")
+        assert reply.endswith("Done. The directory added dave to engineering-news.")
         assert "dave" in slapd.members("engineering-news")
         # erin's manager comes from slapd: carol.
         harness.say("erin", "/request new new-laptop model=standard needed_by=2026-03-01")
