@@ -214,6 +214,14 @@ def directory_factory(settings: Settings, config):
     return ldap_factory(config.directory, settings.ldap_password or "")
 
 
+def web_pages(runtime: Runtime, settings: Settings) -> list:
+    """The pages people open in a browser (the password-reset page), with the mail it sends."""
+    from adapters.mail import mailer_for  # wiring
+    from adapters.web import reset_routes  # wiring
+
+    return reset_routes(runtime, mailer_for(settings))
+
+
 async def run_console(settings: Settings, loaded, platforms, user: str | None) -> int:
     import asyncio
 
@@ -280,10 +288,10 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
     if command in ("run", "serve"):
         app = build_web_app(
             runtime,
-            [r for a in adapters for r in a.routes()],
+            [r for a in adapters for r in a.routes()] + web_pages(runtime, settings),
             connections=_live_connections(adapters, live, settings),
         )
-        tasks.append(asyncio.create_task(serve(app, sock, stop)))
+        tasks.append(asyncio.create_task(serve(app, sock, stop, settings.trusted_proxies)))
     if command in ("run", "worker"):
         for adapter in adapters:
             runtime.add_sender(adapter.platform, adapter.sender())

@@ -51,6 +51,7 @@ DIRECTORY_KEYS = (
     "timeout",
     "manager_attribute",
     "recovery_attribute",
+    "policy_dn",
 )
 POLICY_KEYS = ("min_length", "min_classes")
 FIELD_NAME_MAX = 40
@@ -69,6 +70,7 @@ class DirectorySettings:
     timeout: timedelta = timedelta(seconds=5)
     manager_attribute: str = "manager"
     recovery_attribute: str = "mail"
+    policy_dn: str = ""  # an LDAP ppolicy entry whose pwdMinLength the page also enforces
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
 
@@ -269,6 +271,10 @@ def _fulfilment(
         return Fulfilment(team=team, sla=sla)
     group = str(spec.get("group") or "")
     member = str(spec.get("member") or "{requester}")
+    if action == "reset_password":
+        if item.get("fields") or item.get("approval") not in (None, "none"):
+            checker.problem(path, "reset_password asks for nothing and needs no approval")
+        return Fulfilment(team=team, sla=sla, directory=action)
     if not group:
         checker.problem(path, f"{action} needs the group: group: NAME or group: '{{field}}'")
     for key, value in (("group", group), ("member", member)):
@@ -336,6 +342,7 @@ def check_directory(checker: _Checker, people: dict) -> DirectorySettings:
         timeout=timeout,
         manager_attribute=str(spec.get("manager_attribute") or "manager"),
         recovery_attribute=str(spec.get("recovery_attribute") or "mail"),
+        policy_dn=str(spec.get("policy_dn") or ""),
         groups=groups,
         password_policy=settings.password_policy,
     )

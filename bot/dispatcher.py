@@ -105,7 +105,13 @@ class Dispatcher:
                     ctx.session.add(event)
                     ctx.session.flush()
                 actor = resolve_actor(ctx, identity, self.role_mapping)
-                reply = handler(Call(ctx, actor, identity, invocation))
+                try:
+                    reply = handler(Call(ctx, actor, identity, invocation))
+                except DeskError as exc:
+                    if not exc.keeps_changes:
+                        raise
+                    # A refusal that recorded why (a limit reached, the desk told): commit it.
+                    reply = Reply(exc.message, ok=False)
                 if event is not None:
                     event.reply = reply.text  # for a replay after a crash: see _earlier
         except DeskError as exc:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, text, update
 
 from bot.identity import BY_NAME
+from bot.late_secrets import LateSecrets
 from bot.message_refs import find_ref, store_ref
 from bot.templates import RenderError, render
 from domain.clock import Clock
@@ -110,8 +111,11 @@ class OutboxDelivery:
         sender: Sender,
         run_size: int = RUN,
         lanes_apart: bool = True,
+        late: LateSecrets | None = None,
     ) -> None:
         self.database = database
+        # Completes messages whose secret is minted at delivery (bot/late_secrets.py).
+        self.late = late
         self.policy = policy
         self.clock = clock
         self.platform = platform
@@ -515,6 +519,8 @@ class OutboxDelivery:
     async def _deliver(self, message: OutboundMessage) -> bool:
         """Send one message and record the outcome; False if it was not sent."""
         try:
+            if self.late is not None and self.late.needs(message.kind):
+                message = await asyncio.to_thread(self.late.complete, message)
             ref = await self.sender.send(message)
         except Exception as exc:  # every failure is recorded; unknown ones are retried
             if not isinstance(exc, RetryLater | PermanentFailure | RenderError):

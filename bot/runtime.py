@@ -10,6 +10,7 @@ from typing import Any
 from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import Database
 from bot.dispatcher import Dispatcher
+from bot.late_secrets import LateSecrets
 from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
 from bot.worker import TimerWorker, Worker
@@ -61,6 +62,10 @@ class Runtime:
             def directory(session):
                 return BuiltinDirectory(session, policy, clock_)
 
+        self.directory = directory
+        self.late_secrets = LateSecrets(
+            self.database, self.policy, self.clock, settings.public_url, directory
+        )
         self.timers = TimerWorker(
             database=self.database,
             policy=self.policy,
@@ -100,6 +105,7 @@ class Runtime:
             clock=self.clock,
             platform=platform,
             sender=sender,
+            late=self.late_secrets,
             **options,
         )
         self.worker.deliveries.append(delivery)

@@ -47,6 +47,13 @@ class Settings:
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
     ldap_password: str | None = None  # the LDAP directory's bind password
+    # Where people reach the web server, for every link deskbot sends (PUBLIC_URL).
+    public_url: str = "http://localhost:3000"
+    # Proxies whose X-Forwarded-* headers are believed (TRUSTED_PROXIES, comma-separated).
+    trusted_proxies: str = "127.0.0.1"
+    smtp_url: str | None = None  # DESKBOT_SMTP_URL: smtp://user:password@host:587
+    mail_from: str = "deskbot@localhost"  # DESKBOT_MAIL_FROM
+    mail_file: Path | None = None  # DESKBOT_MAIL_FILE: where mail goes without SMTP
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -60,6 +67,9 @@ class Settings:
             raise ValueError(f"PORT must be a TCP port number, not {port_text!r}")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{cwd / 'deskbot.db'}"
         check_database_url(database_url)
+        public_url = (env.get("PUBLIC_URL") or f"http://localhost:{port_text}").rstrip("/")
+        if not public_url.startswith(("https://", "http://")) or " " in public_url:
+            raise ValueError(f"PUBLIC_URL must be an http(s) address, not {public_url[:60]!r}")
         return cls(
             database_url=database_url,
             config_path=config_path if (config or config_path.exists()) else None,
@@ -72,6 +82,11 @@ class Settings:
             discord_api_url=env.get("DISCORD_API_URL") or None,
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
             ldap_password=env.get("DESKBOT_LDAP_PASSWORD") or None,
+            public_url=public_url,
+            trusted_proxies=env.get("TRUSTED_PROXIES") or "127.0.0.1",
+            smtp_url=env.get("DESKBOT_SMTP_URL") or None,
+            mail_from=env.get("DESKBOT_MAIL_FROM") or "deskbot@localhost",
+            mail_file=Path(env.get("DESKBOT_MAIL_FILE") or cwd / "deskbot-mail.txt"),
         )
 
     @property
@@ -92,4 +107,12 @@ class Settings:
         )
 
     def __repr__(self) -> str:  # keep tokens out of tracebacks and logs
-        return f"Settings(database_url=<hidden>, port={self.port}, platforms={self.chat_platforms})"
+        return (
+            f"Settings(database_url=<hidden>, port={self.port}, platforms={self.chat_platforms}, "
+            f"public_url={self.public_url})"
+        )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure when people reach deskbot over https."""
+        return self.public_url.startswith("https://")

@@ -58,9 +58,23 @@ def listen(port: int, host: str = "0.0.0.0") -> socket.socket:
     return sock
 
 
-async def serve(app: Starlette, sock: socket.socket, stop: asyncio.Event) -> None:
-    """Serve `app` on the bound socket in this event loop until `stop` is set."""
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+async def serve(
+    app: Starlette, sock: socket.socket, stop: asyncio.Event, trusted_proxies: str = "127.0.0.1"
+) -> None:
+    """Serve `app` on the bound socket in this event loop until `stop` is set.
+
+    No access log: a reset link's token is in its path. X-Forwarded-* headers are believed
+    only from `trusted_proxies` (TRUSTED_PROXIES).
+    """
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=trusted_proxies,
+    )
+    server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # the CLI owns SIGINT/SIGTERM
     task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())

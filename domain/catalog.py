@@ -14,7 +14,7 @@ from domain.approval_rules import ApprovalRule
 from domain.clock import format_duration, parse_duration
 
 FIELD_TYPES = ("text", "long_text", "choice", "person", "date", "duration", "number")
-DIRECTORY_ACTIONS = ("add_to_group", "remove_from_group")
+DIRECTORY_ACTIONS = ("add_to_group", "remove_from_group", "reset_password")
 TEXT_LIMITS = {"text": 200, "long_text": 2000}
 # "{list}" in a fulfilment names a field; "{requester}" the person who asked.
 PLACEHOLDER = re.compile(r"^\{([a-z0-9_]+)\}$")
@@ -122,7 +122,9 @@ class Fulfilment:
 
     team: str | None = None
     sla: timedelta | None = None  # the task's own SLA, from approval
-    directory: str | None = None  # add_to_group or remove_from_group
+    # add_to_group or remove_from_group; reset_password starts a password reset instead of
+    # a request (its fields and approval are not used).
+    directory: str | None = None
     group: str = ""
     member: str = "{requester}"
 

@@ -2,7 +2,13 @@
 
 
 class DeskError(Exception):
-    """A refused or impossible action, with a message fit to show the user."""
+    """A refused or impossible action, with a message fit to show the user.
+
+    Whatever the use case changed is rolled back, unless the error `keeps_changes`: a
+    refusal that recorded something (a wrong code counted, the desk told of a limit).
+    """
+
+    keeps_changes = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -41,9 +41,10 @@ class DeskHarness:
         platforms: tuple[str, ...] = ("console",),
         clock: ManualClock | None = None,
         directory: DirectoryFactory | None = None,
+        public_url: str = "http://localhost:3000",
     ) -> DeskHarness:
         clock = clock or ManualClock()
-        settings = Settings(database_url=database_url, config_path=None)
+        settings = Settings(database_url=database_url, config_path=None, public_url=public_url)
         runtime = Runtime(settings, config, platforms=platforms, clock=clock, directory=directory)
         runtime.prepare()
         return cls(runtime, clock)

@@ -11,7 +11,7 @@ from adapters.console.sender import ConsoleSender
 from bot.commands import COMMANDS
 from bot.grammar import build_argv
 from bot.identity import CONSOLE, PlatformIdentity, people_names
-from bot.intake import title_and_details, understand
+from bot.intake import catalogue_hint, screen, title_and_details, understand
 from bot.runtime import Runtime
 
 META_HELP = """Console commands:
@@ -104,9 +104,18 @@ class ConsoleSession:
 
     async def _plain(self, line: str) -> None:
         """A line in the person's own words, as a DM to the bot is on Slack and Discord."""
+        identity = PlatformIdentity(CONSOLE, self.user)
+        warning = await asyncio.to_thread(screen, self.runtime.dispatcher, identity, line)
+        if warning:
+            self._offer = None
+            self.write(warning)
+            await self.flush()
+            return
         said = understand(line, COMMANDS)
         offer, self._offer = self._offer, None
-        if said.kind == "help":
+        if said.kind == "password":
+            await self._run(said.line)
+        elif said.kind == "help":
             await self._run("/desk help", PLAIN_HELP)
         elif said.kind == "command":
             await self._run(said.line, f"(Commands start with a slash: {said.line[:60]})")
@@ -120,6 +129,9 @@ class ConsoleSession:
         else:
             self._offer = said.line
             title, _ = title_and_details(said.line)
+            hint = catalogue_hint(self.runtime.policy, said.line)
+            if hint:
+                self.write(hint)
             self.write(f'Shall I open an incident "{title}"? Type yes to open it, or no.')
 
     async def flush(self) -> None:

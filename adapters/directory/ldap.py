@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from typing import Any
 
 import ldap3
@@ -51,6 +52,7 @@ class LdapDirectory:
         manager_attribute: str = "manager",
         recovery_attribute: str = "mail",
         password_policy: PasswordPolicy | None = None,
+        policy_dn: str = "",
     ) -> None:
         # ldap3 packs its socket timeouts as whole seconds.
         timeout = max(1, round(timeout))
@@ -62,6 +64,7 @@ class LdapDirectory:
         self.manager_attribute = manager_attribute
         self.recovery_attribute = recovery_attribute
         self.policy = password_policy or PasswordPolicy()
+        self.policy_dn = policy_dn  # the ppolicy entry whose pwdMinLength also applies
 
     def __repr__(self) -> str:  # never the password
         return f"LdapDirectory({self.url}, bind {self.bind_dn})"
@@ -190,15 +193,29 @@ class LdapDirectory:
                 raise NotFound(f"The LDAP directory has nobody with the user name '{name[:64]}'.")
             if not connection.extend.standard.modify_password(user=dn, new_password=password):
                 outcome = connection.result.get("description")
-                message = connection.result.get("message") or outcome
+                message = str(connection.result.get("message") or outcome)
                 if outcome == "constraintViolation":
-                    raise PasswordRefused([str(message)])
+                    raise PasswordRefused([_policy_words(message)])
                 raise DirectoryUnavailable(
                     f"The LDAP directory refused the new password ({outcome})."
                 )
 
     def password_policy(self) -> PasswordPolicy:
-        return self.policy
+        """The config's minimums, raised to the directory's own ppolicy pwdMinLength."""
+        if not self.policy_dn:
+            return self.policy
+        with self._connection() as connection:
+            connection.search(
+                self.policy_dn,
+                "(objectClass=*)",
+                search_scope=ldap3.BASE,
+                attributes=["pwdMinLength"],
+            )
+            entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+        found = _first(entries[0]["attributes"].get("pwdMinLength")) if entries else None
+        if found is None or not str(found).isdigit():
+            return self.policy
+        return replace(self.policy, min_length=max(self.policy.min_length, int(found)))
 
 
 def ldap_factory(settings, password: str):
@@ -215,12 +232,28 @@ def ldap_factory(settings, password: str):
         manager_attribute=settings.manager_attribute,
         recovery_attribute=settings.recovery_attribute,
         password_policy=settings.password_policy,
+        policy_dn=settings.policy_dn,
     )
 
     def factory(session: Any) -> LdapDirectory:
         return directory
 
     return factory
+
+
+POLICY_WORDS = {
+    "fails quality checking": "it is too short or too simple for the directory's policy",
+    "too short": "it is shorter than the directory's policy allows",
+    "in history": "it must not be one of your recent passwords",
+    "not being changed": "it is the password you have now",
+    "too young": "it was changed too recently to change again yet",
+}
+
+
+def _policy_words(message: str) -> str:
+    """slapd's ppolicy refusal in the words a person reads on the reset page."""
+    lowered = message.lower()
+    return next((w for key, w in POLICY_WORDS.items() if key in lowered), message)
 
 
 def _unreachable(exc: LDAPException) -> str:

@@ -18,11 +18,17 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord.modals import NewIncidentForm
-from adapters.discord.people import user_data
+from adapters.discord.people import identity_of, user_data
 from adapters.discord.views import IntakeButton, layout
 from bot import grammar
 from bot.commands import COMMANDS
-from bot.intake import title_and_details
+from bot.intake import (
+    catalogue_hint,
+    needs_screening,
+    screen,
+    title_and_details,
+    understand,
+)
 
 if TYPE_CHECKING:
     from adapters.discord.desk import DiscordDesk
@@ -48,6 +54,16 @@ class Intake:
         if message.author.bot or message.guild is not None or not message.content.strip():
             return
         text = message.content.strip()
+        warning = None
+        if needs_screening(text):
+            warning = await self.desk.pipeline.run(
+                screen, self.desk.runtime.dispatcher, identity_of(message.author), text
+            )
+        if warning:  # a reset code typed in chat: that reset is void, and they are told why
+            await message.channel.send(warning, allowed_mentions=NO_PINGS)
+            return
+        if understand(text, COMMANDS).kind == "password":
+            text = "/desk password"  # "I forgot my password": the reset, not an incident
         word = text.split()[0].lstrip("/").lower()
         if text.startswith("/") and word in COMMANDS:
             # Typed rather than picked from the slash-command menu: same grammar, same reply.
@@ -62,8 +78,12 @@ class Intake:
                 await pipeline.perform(work)
             return
         quote = discord.Embed(description=text[:4000]).set_footer(text="Your message")
+        hint = catalogue_hint(self.desk.runtime.policy, text)
         await message.channel.send(
-            OFFER, embed=quote, view=offer_buttons(str(message.id)), allowed_mentions=NO_PINGS
+            f"{hint}\n{OFFER}" if hint else OFFER,
+            embed=quote,
+            view=offer_buttons(str(message.id)),
+            allowed_mentions=NO_PINGS,
         )
 
     async def press(self, interaction: discord.Interaction, action: str, message_id: str) -> None:

@@ -18,19 +18,28 @@ from adapters.slack.desk import SlackDesk
 from adapters.slack.mrkdwn import escape, plain
 from adapters.slack.threads import incident_of_dm_thread, remember_dm_thread
 from bot import grammar
+from bot.commands import COMMANDS
 from bot.inbound_work import Work
-from bot.intake import title_and_details
+from bot.intake import (
+    catalogue_hint,
+    needs_screening,
+    screen,
+    title_and_details,
+    understand,
+)
 
 OPEN = "intake_open"
 DISMISS = "intake_dismiss"
 VALUE_LIMIT = 1900  # a button value holds at most 2000 characters
 
 
-def offer_blocks(text: str, root_ts: str) -> list[dict[str, Any]]:
-    """The offer: the words quoted back, with Open an incident / No thanks."""
+def offer_blocks(text: str, root_ts: str, hint: str | None = None) -> list[dict[str, Any]]:
+    """The offer: the words quoted back, with Open an incident / No thanks; first, the
+    catalogue items the words may ask for (`hint`)."""
     title, _ = title_and_details(text)
     value = json.dumps({"ts": root_ts, "text": text[:VALUE_LIMIT]})
-    return [
+    first = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(hint)}}] if hint else []
+    return first + [
         {
             "type": "section",
             "text": {
@@ -135,13 +144,27 @@ async def handle_dm(desk: SlackDesk, event: dict[str, Any], work: Work | None = 
         return
     channel, thread_ts = event["channel"], event.get("thread_ts")
     asker = Asker(event["user"])
+    root = thread_ts or event["ts"]
+    if needs_screening(text):
+        identity = await desk.identity(asker)
+        if identity is None:
+            return
+        warning = await desk.run(screen, desk.dispatcher, identity, text)
+        if warning:  # a reset code typed in chat: that reset is void, and they are told why
+            await desk.client.chat_postMessage(channel=channel, thread_ts=root, text=warning)
+            return
+        if understand(text, COMMANDS).kind == "password":  # the reset, not an incident
+            reply = await desk.execute(asker, argv=["desk", "password"], tell=False, work=work)
+            await desk.client.chat_postMessage(
+                channel=channel, thread_ts=root, text=escape(reply.text)
+            )
+            return
     if thread_ts and await _note_on_thread(desk, asker, channel, thread_ts, text, work):
         return
-    root = thread_ts or event["ts"]
     await desk.client.chat_postMessage(
         channel=channel,
         thread_ts=root,
-        blocks=offer_blocks(text, root),
+        blocks=offer_blocks(text, root, catalogue_hint(desk.policy, text)),
         text="Shall I open an incident for you?",
     )
 

@@ -70,6 +70,8 @@ def submit_request(
     """Request a catalogue item with the form's answers; ask its approvers, or start
     fulfilling it at once when it needs no approval."""
     item = find_item(ctx, item_id)
+    if item.fulfilment.directory == "reset_password":
+        raise InvalidInput("A password reset is no request: start it with /desk password.")
     if not may_request(ctx, actor, item):
         raise PermissionDenied(f'"{item.title}" is not in your catalogue.')
     values = check_answers(ctx, item, answers, actor)
@@ -275,11 +277,13 @@ def run_directory(
         if action.directory == "add_to_group":
             changed = directory.add_to_group(member, group)
             done = f"added {member} to {group}" + ("" if changed else f" ({member} already was)")
-        else:
+        elif action.directory == "remove_from_group":
             changed = directory.remove_from_group(member, group)
             done = f"removed {member} from {group}" + (
                 "" if changed else f" ({member} was not in it)"
             )
+        else:
+            raise ValueError(f"{item.id}: no directory action {action.directory!r}")
     except DeskError as exc:
         failures = sum(1 for e in request.timeline if e.kind == "directory_failed")
         record_event(ctx, request, actor, "directory_failed", exc.message)

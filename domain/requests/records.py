@@ -75,3 +75,45 @@ class RequestEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class PasswordReset(Base):
+    """One password-reset flow: a one-time link (by DM), a one-time code (to the recovery
+    address), a new password set in the directory. Secrets are stored hashed only: the
+    link's token as SHA-256 (it is long and random), the code with scrypt and a salt (it is
+    six digits), the browser that opened the link as SHA-256 of its cookie."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_person_started", "person", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    # started → code_sent → verified → done; or void (too many wrong codes, code typed in
+    # chat, replaced by a newer flow) or expired.
+    state: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(200))
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    started_via: Mapped[str] = mapped_column(String(16))  # command, catalog, dm
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    subject_type = "password_reset"
+
+    @property
+    def key(self) -> str:
+        return f"reset {self.id}"
+
+
+class PasswordResetEvent(Base):
+    """Every attempt on a reset flow: who, when, what happened (never a secret)."""
+
+    __tablename__ = "password_reset_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reset_id: Mapped[int] = mapped_column(ForeignKey("password_resets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str] = mapped_column(Text, default="")

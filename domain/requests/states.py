@@ -110,4 +110,9 @@ KINDS: dict[str, tuple[Offer, ...]] = {
     "request_opened": (),  # the task card in the fulfilling team's channel
     "request_changed": (),  # the card edited, and the change said in its thread
     "request_waiting": (),  # the desk is told: approval stuck, directory down, SLA breached
+    # Password reset (no subject: the flow is private to its person).
+    "password_reset_link": (),  # by DM only; the link is minted as it is delivered
+    "password_reset_done": (),
+    "password_reset_void": (),
+    "password_reset_blocked": (),  # to the service desk: a limit was reached
 }

@@ -22,7 +22,7 @@ def test_a_problem_in_plain_words_is_offered_as_an_incident_and_opened_on_yes(de
 
 
 def test_no_declines_the_offer_and_opens_nothing(desk):
-    desk.say("alice", "I forgot my password")
+    desk.say("alice", "my monitor flickers")
     assert desk.say("alice", "no thanks") == "OK, no incident. Tell me any time."
     assert desk.say("alice", "/incident list") == "Your open incidents: none."
 

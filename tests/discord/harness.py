@@ -61,7 +61,7 @@ channels:
   major-incidents: {{discord: "{major-incidents}"}}
 routing: {{triage: service-desk, escalation: major-incidents, triage_team: service-desk}}
 people:
-  alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}", manager: carol}}
+  alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}", manager: carol, recovery_email: alice@home.example}}
   bob: {{display_name: Bob Baker, roles: [agent], discord_id: "{bob}"}}
   dave: {{display_name: Dave Dalton, roles: [agent], discord_id: "{dave}"}}
   carol: {{display_name: Carol Chen, roles: [agent], discord_id: "{carol}"}}

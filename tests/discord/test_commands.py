@@ -274,6 +274,7 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
         ("request", "new", {"item": "software-licence", "answers": "product=Excel"}),
     ),
     ("alice", "/request cancel REQ-4", ("request", "cancel", {"id": "REQ-4"})),
+    ("alice", "/desk password", ("desk", "password", {})),
 ]
 
 

@@ -4,7 +4,11 @@ them), choices and people as select menus, Approve / Deny in the approver's DM."
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
+
+from domain import requests
 from domain.requests import RequestRecord
 from tests.fakes import discord_interactions as ix
 
@@ -98,3 +102,28 @@ async def test_the_approver_answers_from_a_dm_and_the_requester_cannot(desk):
     pressed = await desk.press("carol", approve, dm["id"])
     assert (await desk.answer(pressed)).startswith("You approved REQ-1")
     assert _stored(desk, 1).state == "approved"
+
+
+async def test_a_dm_in_words_starts_a_password_reset_and_a_code_in_chat_voids_it(desk):
+    await desk.dm("alice", "help, I forgot my password")
+
+    def link() -> str | None:
+        for message in desk.dm_messages("alice"):
+            found = re.search(r"/reset/([A-Za-z0-9_-]+)", message.get("content", ""))
+            if found:
+                return found.group(1)
+        return None
+
+    token = await desk.fake.wait_until(link, 10)
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        _, sent = requests.open_link(ctx, token, "a browser")
+    await desk.dm("alice", f"the code is {sent.code} right?")
+
+    def warned() -> bool:
+        return any(
+            "Never type your reset code" in m.get("content", "") for m in desk.dm_messages("alice")
+        )
+
+    assert await desk.fake.wait_until(warned, 10)
+    with desk.runtime.dispatcher.unit_of_work() as ctx, pytest.raises(requests.ResetRefused):
+        requests.check_code(ctx, token, "a browser", sent.code)

@@ -417,3 +417,21 @@ def test_the_builtin_directory_stores_no_password_in_clear(desk):
 
         stored = ctx.session.execute(text("SELECT hash FROM directory_passwords")).scalar_one()
         assert "Correct-Horse-42" not in stored and stored.startswith("scrypt$")
+
+
+def test_a_dm_in_ones_own_words_is_offered_the_catalogue_first(desk):
+    said = desk.say("alice", "I need Visio for the network diagrams")
+    assert said.splitlines() == [
+        "If you are asking for something, the catalogue has it — "
+        "Software licence: /request new software-licence.",
+        'Shall I open an incident "I need Visio for the network diagrams"? Type yes to open it, or no.',
+    ]
+    assert desk.say("alice", "Can I get a new laptop? Mine is five years old").startswith(
+        "If you are asking for something, the catalogue has it — New laptop: "
+        "/request new new-laptop."
+    )
+    # A fault is no wish, and words the catalogue does not know offer nothing from it.
+    assert desk.say("alice", "my laptop won't boot").startswith("Shall I open an incident")
+    assert desk.say("alice", "I need the printer on floor 3 fixed").startswith(
+        "Shall I open an incident"
+    )

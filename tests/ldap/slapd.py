@@ -24,6 +24,8 @@ ADMIN = f"cn=admin,{BASE}"
 ADMIN_PASSWORD = "admin-secret"
 SERVICE = f"cn=deskbot,{BASE}"  # the account deskbot binds as: writes groups, passwords
 SERVICE_PASSWORD = "deskbot-secret"
+POLICY = f"cn=default,ou=policies,{BASE}"
+INITIAL_PASSWORD = "Spring-Garden-26"  # everyone's, as seeded
 PEOPLE = {
     # uid: (cn, mail, manager uid, recovery address)
     "alice": ("Alice Archer", "alice@example.com", "carol", "alice.archer@example.net"),
@@ -44,11 +46,14 @@ include /etc/ldap/schema/nis.schema
 pidfile {root}/slapd.pid
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload ppolicy
 database mdb
 suffix "{base}"
 rootdn "{admin}"
 rootpw {admin_password}
 directory {root}/data
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{base}"
 access to attrs=userPassword
   by dn.exact="{service}" write
   by self write
@@ -71,6 +76,10 @@ def seed_ldif() -> str:
         f"dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Example Corp\ndc: example",
         f"dn: ou=people,{BASE}\nobjectClass: organizationalUnit\nou: people",
         f"dn: ou=groups,{BASE}\nobjectClass: organizationalUnit\nou: groups",
+        f"dn: ou=policies,{BASE}\nobjectClass: organizationalUnit\nou: policies",
+        # The password policy (ppolicy): at least 12 characters, not one of the last 3.
+        f"dn: {POLICY}\nobjectClass: device\nobjectClass: pwdPolicy\ncn: default\n"
+        "pwdAttribute: userPassword\npwdMinLength: 12\npwdCheckQuality: 2\npwdInHistory: 3",
         f"dn: {SERVICE}\nobjectClass: simpleSecurityObject\nobjectClass: organizationalRole\n"
         f"cn: deskbot\nuserPassword: {SERVICE_PASSWORD}",
     ]
@@ -82,7 +91,7 @@ def seed_ldif() -> str:
             f"cn: {cn}",
             f"sn: {cn.split()[-1]}",
             f"mail: {mail}",
-            f"userPassword: {uid}-Initial-1",
+            f"userPassword: {INITIAL_PASSWORD}",
         ]
         if manager:
             lines.append(f"manager: {person_dn(manager)}")
@@ -149,6 +158,15 @@ class Slapd:
             check=True,
         )
         return done.stdout
+
+    def whoami(self, uid: str, password: str) -> bool:
+        """Whether `uid` can bind with `password` (ldapwhoami, not deskbot's own code)."""
+        done = subprocess.run(
+            ["ldapwhoami", "-x", "-H", self.url, "-D", person_dn(uid), "-w", password],
+            capture_output=True,
+            text=True,
+        )
+        return done.returncode == 0
 
     def members(self, group: str) -> list[str]:
         """The uids in a group, read with ldapsearch (not with deskbot's own code)."""

@@ -4,9 +4,11 @@ their DMs, the task card's Claim / Done, and no approving one's own request by a
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from domain import requests
 from domain.requests import RequestRecord
 from tests.slack.harness import CONFIG, TRIAGE, SlackDeskHarness, blocks_text, button_ids
 
@@ -25,9 +27,15 @@ catalog:
 """
 
 
+WITH_RECOVERY = CONFIG.replace(
+    "roles: [employee], slack_id: U0ALICE}",
+    "roles: [employee], slack_id: U0ALICE, recovery_email: alice@home.example}",
+)
+
+
 @pytest.fixture
 async def desk(database_url, slack):
-    harness = SlackDeskHarness.build(database_url, slack, config_text=CONFIG + CATALOG)
+    harness = SlackDeskHarness.build(database_url, slack, config_text=WITH_RECOVERY + CATALOG)
     harness.start_worker()
     try:
         yield harness
@@ -133,4 +141,32 @@ async def test_deny_asks_for_a_reason_in_a_modal(desk, slack):
     await desk.until(lambda: _state(desk, 1) == "denied", what="denied")
     assert await desk.posts(
         1, "DU0ALICE", where=lambda c: "site licence for draw.io" in c.args.get("text", "")
+    )
+
+
+async def test_a_password_reset_link_comes_by_dm_and_a_code_in_chat_voids_it(desk, slack):
+    assert (await desk.say("U0ALICE", "/desk password")).startswith("I sent you a one-time link")
+    [dm] = await desk.posts(1, "U0ALICE", where=lambda c: "/reset/" in c.args.get("text", ""))
+    token = re.search(r"http://localhost:3000/reset/([A-Za-z0-9_-]+)", dm.args["text"]).group(1)
+    # The outbox row that carried it holds no token: it was minted as the DM went out.
+    rows = [m for m in desk.outbox() if m.kind == "password_reset_link"]
+    assert rows and all(token not in m.context and "/reset/" not in m.context for m in rows)
+
+    # alice opens the page (its code goes to her recovery address), then pastes the code
+    # into her DM with the bot: the reset is void and she is told why.
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        _, sent = requests.open_link(ctx, token, "alice's browser")
+    await desk.dm("U0ALICE", f"here is the code {sent.code}")
+    [warned] = await desk.posts(
+        1, "DU0ALICE", where=lambda c: "Never type your reset code" in c.args.get("text", "")
+    )
+    with desk.runtime.dispatcher.unit_of_work() as ctx, pytest.raises(requests.ResetRefused):
+        requests.check_code(ctx, token, "alice's browser", sent.code)
+
+    # In her own words, she gets a new link.
+    await desk.dm("U0ALICE", "I forgot my password again")
+    assert await desk.posts(
+        1,
+        "DU0ALICE",
+        where=lambda c: c.args.get("text", "").startswith("I sent you a one-time link"),
     )

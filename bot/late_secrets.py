@@ -1,0 +1,44 @@
+"""Secrets minted as a message is delivered, so they never rest in the outbox table.
+
+A password-reset DM is written to the outbox with the flow's number only; the delivery
+asks the domain for a fresh token just before sending and renders the link with it. A
+redelivery mints a new token (the old one stops working), so a retried DM never carries a
+dead link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain import requests
+from domain.context import DeskContext
+from domain.directory import DirectoryFactory
+
+
+class LateSecrets:
+    """Completes the messages of the kinds that carry a secret, one transaction each."""
+
+    KINDS = frozenset({"password_reset_link"})
+
+    def __init__(
+        self, database, policy, clock, public_url: str, directory: DirectoryFactory | None
+    ) -> None:
+        self.database, self.policy, self.clock = database, policy, clock
+        self.public_url = public_url.rstrip("/")
+        self.directory = directory
+
+    def needs(self, kind: str) -> bool:
+        return kind in self.KINDS
+
+    def complete(self, message):
+        """The message with its secret filled in (None where the flow is already over)."""
+        with self.database.transaction() as session:
+            ctx = DeskContext(
+                session,
+                self.policy,
+                self.clock,
+                directory=self.directory(session) if self.directory else None,
+            )
+            token = requests.mint_reset_token(ctx, int(message.context["reset"]))
+        link = f"{self.public_url}/reset/{token}" if token else None
+        return replace(message, context={**message.context, "link": link})
