@@ -1,7 +1,7 @@
 """Every ITIL process the desk runs. Importing this module registers them all with the
 kernel (notification kinds, subject snapshots, timer handlers); add a new process here."""
 
-from domain import incidents, problems, requests
+from domain import incidents, problems, requests, surveys
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)
 
-PROCESSES = (incidents, problems, requests)
+PROCESSES = (incidents, problems, requests, surveys)

@@ -22,7 +22,7 @@ from bot.suggest import Suggestion
 # deskbot:resolve-incidents:PRB-2; any action the domain declares (a press of one it no
 # longer has is answered by the grammar with its usage). Ids posted before other processes
 # existed (incident keys only) match it too.
-ACTION_ID = r"deskbot:(?P<action>[a-z][a-z_-]{0,29}):(?P<key>[A-Z]{2,8}-\d{1,12})"
+ACTION_ID = r"deskbot:(?P<action>[a-z][a-z0-9_-]{0,29}):(?P<key>[A-Z]{2,8}-\d{1,12})"
 # The menu of an action that takes one thing chosen from a list: deskbot:choose:link:INC-7.
 CHOOSE_ID = r"deskbot:choose:(?P<action>[a-z][a-z_-]{0,29}):(?P<key>[A-Z]{2,8}-\d{1,12})"
 INTAKE_ID = r"deskbot:intake:(?P<action>open|form|dismiss):(?P<message_id>\d{1,20})"

@@ -19,6 +19,9 @@ CARD = "card"  # the message reference of an incident's card
 # What other processes do when an incident is logged, before its card is posted (problem
 # management offers a known error's workaround). Each may return a sentence for the reporter.
 ON_OPEN: list[Callable[[DeskContext, Actor, IncidentRecord], str | None]] = []
+# Called when an incident is closed after a fix (confirmed, or closed automatically), never
+# when it is cancelled: other processes follow up (a satisfaction survey).
+ON_CLOSE: list[Callable[[DeskContext, IncidentRecord], None]] = []
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
 
@@ -327,6 +330,8 @@ def close_as_fixed(
     timers.cancel(ctx, incident, ("auto_close",))
     record_event(ctx, incident, actor, "closed", said)
     announce_change(ctx, incident, f"closed by @{actor.name}: {said}")
+    for hook in ON_CLOSE:
+        hook(ctx, incident)
     return incident
 
 
@@ -363,6 +368,8 @@ def _close(ctx, incident, actor, text) -> None:
     announce_change(ctx, incident, f"closed by @{actor.name}")
     if actor.name != incident.reporter:
         notify_person(ctx, incident.reporter, "incident_closed", subject=incident, by=actor.name)
+    for hook in ON_CLOSE:
+        hook(ctx, incident)
 
 
 def _follow_assignee(ctx: DeskContext, incident: IncidentRecord) -> None:

@@ -7,8 +7,11 @@ request becomes a task card in the fulfilling team's channel, or the directory d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from difflib import get_close_matches
+
+from sqlalchemy import func, select
 
 from domain import approvals, keys, timers
 from domain.catalog import CatalogItem
@@ -24,6 +27,8 @@ from domain.text import check_text
 APPROVAL_TIMERS = ("request_reminder", "request_escalation")
 ALL_TIMERS = (*APPROVAL_TIMERS, "request_breach", "request_task_breach", "request_retry")
 CARD = "card"  # the message reference of a request's task card
+# Called when a request is fulfilled (not denied or cancelled): a satisfaction survey.
+ON_FULFIL: list[Callable[[DeskContext, RequestRecord], None]] = []
 
 
 def get_request(ctx: DeskContext, key: str | int, *, for_update: bool = False) -> RequestRecord:
@@ -181,6 +186,7 @@ def fulfil_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> 
     record_event(ctx, request, actor, "fulfilled", f"Fulfilled by {actor.name}" + _colon(note))
     announce_change(ctx, request, f"fulfilled by @{actor.name}")
     tell_requester(ctx, request, "fulfilled" + _colon(note))
+    _fulfilled(ctx, request)
     return request
 
 
@@ -285,7 +291,11 @@ def run_directory(
         else:
             raise ValueError(f"{item.id}: no directory action {action.directory!r}")
     except DeskError as exc:
-        failures = sum(1 for e in request.timeline if e.kind == "directory_failed")
+        failures = ctx.session.scalar(
+            select(func.count(RequestEvent.id)).where(
+                RequestEvent.request_id == request.id, RequestEvent.kind == "directory_failed"
+            )
+        )
         record_event(ctx, request, actor, "directory_failed", exc.message)
         delay = retry_delay(failures)
         timers.schedule(ctx, request, "request_retry", ctx.clock.now() + delay)
@@ -309,6 +319,7 @@ def run_directory(
     _close(ctx, request, "fulfilled", f"The directory {done}.")
     record_event(ctx, request, actor, "fulfilled", f"Directory: {done}")
     tell_requester(ctx, request, f"done: the directory {done}")
+    _fulfilled(ctx, request)
     return True
 
 
@@ -359,15 +370,21 @@ def team_channel(ctx: DeskContext, request: RequestRecord) -> str | None:
 def record_event(
     ctx: DeskContext, request: RequestRecord, actor: Actor, kind: str, text: str
 ) -> None:
-    """Add a step to the request's timeline and mark it updated."""
+    """Add a step to the request's timeline and mark it updated (without loading it)."""
     now = ctx.clock.now()
     request.updated_at = now
-    request.timeline.append(RequestEvent(at=now, actor=actor.name, kind=kind, text=text))
+    ctx.record(RequestEvent, request_id=request.id, at=now, actor=actor.name, kind=kind, text=text)
 
 
 def _close(ctx: DeskContext, request: RequestRecord, state: str, outcome: str | None) -> None:
     request.state, request.outcome, request.closed_at = state, outcome, ctx.clock.now()
     timers.cancel(ctx, request, ALL_TIMERS)
+
+
+def _fulfilled(ctx: DeskContext, request: RequestRecord) -> None:
+    """After the requester was told it is done: what other processes follow up with."""
+    for hook in ON_FULFIL:
+        hook(ctx, request)
 
 
 def _locked(ctx: DeskContext, key: str, action: str) -> RequestRecord:

@@ -19,6 +19,7 @@ from tests.discord.harness import config_text
 from tests.fakes import discord_interactions as ix
 
 # (who, the console line, the same command as Discord options): one incident's whole life.
+SURVEY = 1  # the survey alice was asked when INC-1 closed (see the last lines)
 SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
     ("alice", "/desk whoami", ("desk", "whoami", {})),
     ("alice", "/desk help", ("desk", "help", {})),
@@ -275,6 +276,21 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
     ),
     ("alice", "/request cancel REQ-4", ("request", "cancel", {"id": "REQ-4"})),
     ("alice", "/desk password", ("desk", "password", {})),
+    # alice rates INC-1: one score counts, the rest are refused.
+    *[
+        (
+            "alice",
+            f"/survey score-{n} SRV-{SURVEY}",
+            ("survey", f"score-{n}", {"id": f"SRV-{SURVEY}"}),
+        )
+        for n in (4, 1, 2, 3, 5)
+    ],
+    (
+        "alice",
+        f'/survey comment SRV-{SURVEY} "quick and friendly"',
+        ("survey", "comment", {"id": f"SRV-{SURVEY}", "text": "quick and friendly"}),
+    ),
+    ("alice", f"/survey show SRV-{SURVEY}", ("survey", "show", {"id": f"SRV-{SURVEY}"})),
 ]
 
 

@@ -170,3 +170,29 @@ async def test_a_password_reset_link_comes_by_dm_and_a_code_in_chat_voids_it(des
         "DU0ALICE",
         where=lambda c: c.args.get("text", "").startswith("I sent you a one-time link"),
     )
+
+
+async def test_the_requester_rates_a_fulfilled_request_with_a_button(desk, slack):
+    from domain.surveys import SurveyRecord
+
+    await desk.say("U0ALICE", "/request new software-licence product=Visio")
+    await desk.say("U0CAROL", "/request approve REQ-1")
+    await desk.say("U0BOB", "/request done REQ-1 key sent")
+    [asked] = await desk.posts(
+        1, "U0ALICE", where=lambda c: "How did we do" in c.args.get("text", "")
+    )
+    buttons = button_ids(asked.args["blocks"])
+    assert buttons == [f"survey_score-{n}" for n in range(1, 6)]
+    pressed = await desk.press("U0ALICE", "survey_score-4", "SRV-1", channel="DU0ALICE")
+    assert (await desk.reply(pressed)).args["text"] == "Thank you: REQ-1 rated 4 of 5."
+    # Someone else pressing the same button (a forged payload) changes nothing.
+    forged = await desk.press("U0BOB", "survey_score-1", "SRV-1", channel="DU0ALICE")
+    assert (await desk.reply(forged)).args["text"] == "SRV-1 asks alice, not you."
+    await desk.press("U0ALICE", "survey_comment", "SRV-1", channel="DU0ALICE")
+    [form] = await slack.async_wait_for("views.open")
+    await desk.submit("U0ALICE", form.response["view"], {"reason": "fast, thanks"})
+    await desk.until(
+        lambda: (desk.record(SurveyRecord, 1) or SurveyRecord()).comment == "fast, thanks",
+        what="the comment",
+    )
+    assert desk.record(SurveyRecord, 1).score == 4
