@@ -435,3 +435,34 @@ def test_a_dm_in_ones_own_words_is_offered_the_catalogue_first(desk):
     assert desk.say("alice", "I need the printer on floor 3 fixed").startswith(
         "Shall I open an incident"
     )
+
+
+AGENTS_ONLY = """
+  admin-rights:
+    title: Local admin rights
+    roles: [agent]
+    fields:
+      machine: {type: text}
+    approval: {group: service-desk}
+    fulfilment: {team: service-desk}
+"""
+
+
+def test_an_item_for_some_roles_is_hidden_from_and_refused_to_others(database_url):
+    harness = DeskHarness.start(database_url, load_config_text(_with_item(AGENTS_ONLY)))
+    try:
+        assert "admin-rights" not in harness.say("alice", "/request catalog")
+        assert "admin-rights" in harness.say("erin", "/request catalog")
+        assert harness.say("alice", "/request new admin-rights machine=PC-7") == (
+            '"Local admin rights" is not in your catalogue.'
+        )
+        # bob is in the approving team: the other members decide, never bob himself.
+        assert "Waiting for approval by dave." in harness.say(
+            "bob", "/request new admin-rights machine=PC-7"
+        )
+        harness.say("bob", "/request cancel REQ-1 not needed")
+        assert harness.say("dave", "/request approve REQ-1") == (
+            "REQ-1 is cancelled, so it cannot be approved."
+        )
+    finally:
+        harness.close()

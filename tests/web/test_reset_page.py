@@ -198,3 +198,28 @@ def test_bad_requests_to_the_page(desk, page):
     big = client.post(link, data={"step": "code", "code": "1" * 10_000})
     assert big.status_code == 413
     assert client.put(link).status_code == 405
+
+
+def test_every_attempt_is_recorded_and_cookies_are_secure_behind_https(desk, tmp_path):
+    from dataclasses import replace
+
+    from domain.requests.records import PasswordResetEvent
+
+    link = _start(desk)
+    runtime = desk.runtime
+    runtime.settings = replace(runtime.settings, public_url="https://desk.example.com")
+    mail = tmp_path / "mail.txt"
+    app = build_web_app(runtime, reset_routes(runtime, MailFile(mail, "desk@example.com")))
+    server = UvicornThread(app).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            opened = client.get(link)
+            assert "Secure" in opened.headers["set-cookie"]
+            client.cookies.set("deskbot_reset", opened.cookies["deskbot_reset"], path="/reset")
+            wrong = "000000" if _code(mail) != "000000" else "111111"
+            client.post(link, data={"step": "code", "code": wrong})
+    finally:
+        server.stop()
+    with runtime.database.transaction() as session:
+        kinds = [e.kind for e in session.query(PasswordResetEvent).order_by(PasswordResetEvent.id)]
+    assert kinds[:3] == ["started", "opened", "code_sent"] and "wrong_code" in kinds
