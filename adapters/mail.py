@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import ssl
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -54,8 +55,9 @@ class MailFile:
 
 
 class SmtpMailer:
-    """SMTP: smtp://[user[:password]@]host[:port] (STARTTLS when offered; port 587 default)
-    or smtps://… (TLS from the start; port 465 default)."""
+    """SMTP: smtp://[user[:password]@]host[:port] (STARTTLS when offered, and required to
+    sign in; port 587 default) or smtps://… (TLS from the start; port 465 default). The
+    server's certificate is verified either way."""
 
     def __init__(self, url: str, sender: str, timeout: float = 10) -> None:
         parts = urlsplit(url)
@@ -72,14 +74,25 @@ class SmtpMailer:
 
     def send(self, to: str, subject: str, body: str) -> None:
         message = _message(self.sender, to, subject, body)
-        kind = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
+        context = ssl.create_default_context()  # the server's certificate is checked
         try:
-            with kind(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.tls:
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with smtp:
+                smtp.ehlo()
                 if not self.tls and smtp.has_extn("starttls"):
-                    smtp.starttls()
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                elif not self.tls and self.user:
+                    # Never send the account's password, nor a reset code, in clear text.
+                    raise MailFailed("The mail server offers no TLS, so deskbot will not sign in.")
                 if self.user:
                     smtp.login(self.user, self._password or "")
                 smtp.send_message(message)
+        except MailFailed:
+            raise
         except (OSError, smtplib.SMTPException) as exc:
             log.warning(
                 "mail: could not send through %s:%s: %s", self.host, self.port, type(exc).__name__

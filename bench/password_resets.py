@@ -52,8 +52,9 @@ class TimedDirectory:
 def people_ldif(count: int) -> str:
     return (
         "\n\n".join(
-            f"dn: {person_dn(f'user{i}')}\nobjectClass: inetOrgPerson\nuid: user{i}\n"
-            f"cn: User {i}\nsn: {i}\nmail: user{i}@example.com\nmail: user{i}@home.example\n"
+            f"dn: {person_dn(f'user{i}')}\nobjectClass: inetOrgPerson\n"
+            f"objectClass: extensibleObject\nuid: user{i}\n"
+            f"cn: User {i}\nsn: {i}\nmail: user{i}@example.com\notherMailbox: user{i}@home.example\n"
             "userPassword: Spring-Garden-26"
             for i in range(count)
         )

@@ -69,7 +69,7 @@ class DirectorySettings:
     groups_base: str = "ou=groups"  # where groups are, under base_dn
     timeout: timedelta = timedelta(seconds=5)
     manager_attribute: str = "manager"
-    recovery_attribute: str = "mail"
+    recovery_attribute: str = "otherMailbox"  # RFC 1274's other mailbox: the private one
     policy_dn: str = ""  # an LDAP ppolicy entry whose pwdMinLength the page also enforces
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
@@ -341,7 +341,7 @@ def check_directory(checker: _Checker, people: dict) -> DirectorySettings:
         groups_base=str(spec.get("groups_base") or "ou=groups"),
         timeout=timeout,
         manager_attribute=str(spec.get("manager_attribute") or "manager"),
-        recovery_attribute=str(spec.get("recovery_attribute") or "mail"),
+        recovery_attribute=str(spec.get("recovery_attribute") or "otherMailbox"),
         policy_dn=str(spec.get("policy_dn") or ""),
         groups=groups,
         password_policy=settings.password_policy,

@@ -66,32 +66,46 @@ def approvers_for(
     policy: DeskPolicy,
     manager_of: Callable[[str], str | None],
     what: str = "this",
+    beneficiary: str | None = None,
 ) -> Approvers:
     """The approvers of one requester's subject under `rule`; InvalidInput when too few
-    people other than the requester can approve it."""
+    people other than the requester (and `beneficiary`, who gains from it) can approve it.
+
+    Approvers are people of the configuration only: a name taken by a chat user (or read
+    from a directory) gives no right to approve until the configuration vouches for it.
+    """
     if rule.kind == "none":
         return NO_APPROVAL
+    interested = {requester, beneficiary} - {None}
     if rule.kind == "manager":
         manager = manager_of(requester)
-        if not manager or manager == requester:
+        if not manager or manager in interested:
             raise InvalidInput(
                 f"{what} needs your manager's approval, and the desk has no manager on file "
                 "for you. Ask the service desk to add one."
             )
-        return Approvers((manager,), 1, manager_of(manager))
+        if manager not in policy.people:
+            raise InvalidInput(
+                f"{what} needs your manager's approval, and your manager ({manager}) is not "
+                "set up in the desk's configuration yet. Ask the service desk."
+            )
+        lead = manager_of(manager)
+        return Approvers(
+            (manager,), 1, lead if lead in policy.people and lead not in interested else None
+        )
     if rule.kind == "group":
         team = policy.teams[rule.group or ""]
         members = (*team.members, *((team.lead,) if team.lead else ()))
         people, lead = _unique(members), team.lead
     else:
         people, lead = _unique(rule.approvers), rule.lead
-    others = tuple(p for p in people if p != requester)
+    others = tuple(p for p in people if p not in interested and p in policy.people)
     if len(others) < rule.required:
         raise InvalidInput(
             f"{what} needs {rule.describe()} to approve it, and you may not approve your own "
             "request: there are not enough other approvers. Ask the service desk."
         )
-    return Approvers(others, rule.required, lead if lead != requester else None)
+    return Approvers(others, rule.required, lead if lead not in interested else None)
 
 
 def _unique(names) -> tuple[str, ...]:

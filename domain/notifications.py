@@ -158,14 +158,18 @@ def notify_person(
     *,
     subject: Subject | None = None,
     creates_ref: str | None = None,
+    platform: str | None = None,
     **context: Any,
 ) -> int:
-    """Queue a direct message to a person on every platform where we can reach them.
+    """Queue a direct message to a person on every platform where we can reach them (or on
+    `platform` only, for a message that must exist once: a one-time link).
 
     With `creates_ref` (a DM thread), the message sent becomes that person's reference for
     the subject: later DMs about it go into its thread where the platform has threads.
     """
     destinations = _person_destinations(ctx, person)
+    if platform is not None:
+        destinations = [d for d in destinations if d.platform == platform] or destinations[:1]
     if creates_ref:
         destinations = [_Destination(d.platform, d.kind, d.name, creates_ref) for d in destinations]
     return _queue(ctx, destinations, kind, subject, context)

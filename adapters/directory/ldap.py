@@ -11,10 +11,12 @@ in one.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import ldap3
 from ldap3.core.exceptions import LDAPException
@@ -50,7 +52,7 @@ class LdapDirectory:
         groups_base: str = "ou=groups",
         timeout: float = 5,
         manager_attribute: str = "manager",
-        recovery_attribute: str = "mail",
+        recovery_attribute: str = "otherMailbox",
         password_policy: PasswordPolicy | None = None,
         policy_dn: str = "",
     ) -> None:
@@ -73,13 +75,23 @@ class LdapDirectory:
     def _connection(self) -> Iterator[ldap3.Connection]:
         # A Server per connection: ldap3 marks a server it failed to reach unavailable for
         # a while, which would turn a retry after an outage into another failure.
-        server = ldap3.Server(self.url, connect_timeout=self.timeout, get_info=ldap3.NONE)
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED)  # the server's certificate is checked
+        server = ldap3.Server(
+            self.url,
+            connect_timeout=self.timeout,
+            get_info=ldap3.NONE,
+            use_ssl=self.url.startswith("ldaps://"),
+            tls=tls,
+        )
+        # Passwords cross this connection: ldaps://, or StartTLS before the bind, except to
+        # a server on this very machine (a local proxy, the tests' slapd).
+        plain = self.url.startswith("ldaps://") or _loopback(self.url)
         try:
             connection = ldap3.Connection(
                 server,
                 user=self.bind_dn or None,
                 password=self._password or None,
-                auto_bind=ldap3.AUTO_BIND_NO_TLS,
+                auto_bind=ldap3.AUTO_BIND_NO_TLS if plain else ldap3.AUTO_BIND_TLS_BEFORE_BIND,
                 receive_timeout=self.timeout,
                 read_only=False,
             )
@@ -135,10 +147,8 @@ class LdapDirectory:
                 if e.get("type") == "searchResEntry"
             )
         mails = _all(attributes.get("mail"))
+        # Its own attribute (multi-valued `mail` has no order to tell work from private).
         recovery = _all(attributes.get(self.recovery_attribute))
-        # With the recovery address in `mail` too, it is the one that is not the work address.
-        if self.recovery_attribute == "mail":
-            recovery = mails[1:]
         return DirectoryPerson(
             name=name,
             display_name=_first(attributes.get("cn")) or name,
@@ -248,6 +258,11 @@ POLICY_WORDS = {
     "not being changed": "it is the password you have now",
     "too young": "it was changed too recently to change again yet",
 }
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _policy_words(message: str) -> str:

@@ -62,7 +62,7 @@ class Intake:
         if warning:  # a reset code typed in chat: that reset is void, and they are told why
             await message.channel.send(warning, allowed_mentions=NO_PINGS)
             return
-        if understand(text, COMMANDS).kind == "password":
+        if not text.startswith("/") and understand(text, COMMANDS).kind == "password":
             text = "/desk password"  # "I forgot my password": the reset, not an incident
         word = text.split()[0].lstrip("/").lower()
         if text.startswith("/") and word in COMMANDS:

@@ -153,7 +153,9 @@ async def handle_dm(desk: SlackDesk, event: dict[str, Any], work: Work | None = 
         if warning:  # a reset code typed in chat: that reset is void, and they are told why
             await desk.client.chat_postMessage(channel=channel, thread_ts=root, text=warning)
             return
-        if understand(text, COMMANDS).kind == "password":  # the reset, not an incident
+        # "I forgot my password" starts a reset, not an incident; a reply in a thread is
+        # about that thread's incident, whatever it says.
+        if not thread_ts and understand(text, COMMANDS).kind == "password":
             reply = await desk.execute(asker, argv=["desk", "password"], tell=False, work=work)
             await desk.client.chat_postMessage(
                 channel=channel, thread_ts=root, text=escape(reply.text)

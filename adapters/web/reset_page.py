@@ -1,7 +1,8 @@
 """The password-reset page: /reset/TOKEN, reached from the one-time link sent by DM.
 
-GET binds the flow to this browser (a cookie, stored hashed) and mails the code; POST takes
-the code, then the new password twice. The page never echoes a secret, is never cached,
+GET only shows where the flow stands (a chat platform's link preview changes nothing);
+"Email me the code" (a POST) binds the flow to this browser (a cookie, stored hashed) and
+mails the code; then the code, then the new password twice. The page never echoes a secret, is never cached,
 sends no Referer (the token is in its address) and cannot be framed. A refusal that
 recorded something (a wrong code counted) is committed with it.
 """
@@ -78,21 +79,35 @@ class ResetPage:
                 path="/reset",
                 httponly=True,
                 secure=self.secure,
-                samesite="strict",
+                # Lax: reopening the link from a chat app is a cross-site visit and must
+                # carry the cookie; a cross-site POST still does not.
+                samesite="lax",
             )
         return response
 
     async def _open(self, token: str, browser: str) -> Response:
+        """The link opened: show where the flow stands. Nothing is bound or mailed on a GET,
+        so a chat platform's link preview cannot use the link up."""
+        outcome = await self._work(lambda ctx: requests.peek_link(ctx, token, browser))
+        if isinstance(outcome, DeskError):
+            return self._refused(outcome)
+        if outcome.state == "verified":
+            return await self._password_form(outcome.person)
+        if outcome.state == "code_sent":
+            return await self._code_form([])
+        return self._render(200, "send")
+
+    async def _send(self, token: str, browser: str) -> Response:
+        """ "Email me the code": this browser takes the flow, and the code is mailed."""
         outcome = await self._work(lambda ctx: requests.open_link(ctx, token, browser))
         if isinstance(outcome, DeskError):
             return self._refused(outcome)
         reset, code = outcome
-        problems, address = [], None
-        if code is not None:
-            problems, address = await self._mail(code), requests.mask(code.address)
         if reset.state == "verified":
             return await self._password_form(reset.person)
-        return await self._code_form(problems, address)
+        if code is None:
+            return await self._code_form([])
+        return await self._code_form(await self._mail(code), requests.mask(code.address))
 
     async def _post(self, request: Request, token: str, browser: str) -> Response:
         body = await request.body()
@@ -102,6 +117,8 @@ class ResetPage:
         fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
         form = {name: values[0] for name, values in fields.items()}
         step = str(form.get("step", ""))
+        if step == "send":
+            return await self._send(token, browser)
         if step == "resend":
             outcome = await self._work(lambda ctx: requests.resend_code(ctx, token, browser))
             if isinstance(outcome, DeskError):

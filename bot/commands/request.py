@@ -264,7 +264,7 @@ def password(call: Call) -> Reply:
 
 
 def _start_reset(call: Call, via: str) -> Reply:
-    requests.start_reset(call.ctx, call.actor, via)
+    requests.start_reset(call.ctx, call.actor, via, platform=call.identity.platform)
     return Reply(
         "I sent you a one-time link by DM: open it within 15 minutes. The page asks for a "
         "code that comes to your recovery email address — type it there, never in chat."

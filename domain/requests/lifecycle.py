@@ -80,8 +80,19 @@ def submit_request(
     if not may_request(ctx, actor, item):
         raise PermissionDenied(f'"{item.title}" is not in your catalogue.')
     values = check_answers(ctx, item, answers, actor)
+    # Who gains from a directory change (added to a group) may not approve it either.
+    beneficiary = (
+        item.resolve(item.fulfilment.member, values, actor.name)
+        if item.fulfilment.automatic
+        else None
+    )
     approvers = approvals.approvers_for(
-        item.approval, actor.name, ctx.policy, lambda n: manager_of(ctx, n), f'"{item.title}"'
+        item.approval,
+        actor.name,
+        ctx.policy,
+        lambda n: manager_of(ctx, n),
+        f'"{item.title}"',
+        beneficiary=beneficiary,
     )
     now = ctx.clock.now()
     request = RequestRecord(
@@ -297,22 +308,29 @@ def run_directory(
             )
         )
         record_event(ctx, request, actor, "directory_failed", exc.message)
-        delay = retry_delay(failures)
-        timers.schedule(ctx, request, "request_retry", ctx.clock.now() + delay)
-        if failures == 0:
+        timers.cancel(ctx, request, ("request_retry",))  # one retry chain, however started
+        # No such group or person: retrying cannot help until someone fixes it.
+        lasting = isinstance(exc, NotFound)
+        if not lasting:
+            timers.schedule(ctx, request, "request_retry", ctx.clock.now() + retry_delay(failures))
+        if failures == 0 or lasting:
+            later = "the service desk will see to it" if lasting else "it will be retried"
             tell_requester(
                 ctx,
                 request,
                 f"approved, but the directory could not do it yet ({exc.message}); "
-                "it stays open and will be retried",
+                f"it stays open and {later}",
             )
             notify_channel(
                 ctx,
                 team_channel(ctx, request),
                 "request_waiting",
                 subject=request,
-                reason=f"the directory failed: {exc.message}. It is retried on its own; "
-                f"or /request retry {request.key}",
+                reason=(
+                    f"the directory failed: {exc.message}. "
+                    + ("Fix that, then " if lasting else "It is retried on its own; or ")
+                    + f"/request retry {request.key}"
+                ),
             )
         return False
     timers.cancel(ctx, request, ("request_retry",))

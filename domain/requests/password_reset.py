@@ -71,8 +71,12 @@ class CodeToSend:
     address: str
 
 
-def start_reset(ctx: DeskContext, actor: Actor, via: str = "command") -> PasswordReset:
-    """Start a reset for the person asking: DM them a one-time link (minted at delivery)."""
+def start_reset(
+    ctx: DeskContext, actor: Actor, via: str = "command", platform: str | None = None
+) -> PasswordReset:
+    """Start a reset for the person asking: DM them a one-time link (minted at delivery),
+    on the platform they asked from only — each delivery mints its own token, and a second
+    one would void the first."""
     now = ctx.clock.now()
     today = ctx.session.scalar(
         select(func.count(PasswordReset.id)).where(
@@ -93,6 +97,12 @@ def start_reset(ctx: DeskContext, actor: Actor, via: str = "command") -> Passwor
         )
     if ctx.directory is None:
         raise DirectoryUnavailable("No directory is configured, so passwords cannot be reset.")
+    if actor.name not in ctx.policy.people:
+        # A chat name is not an account: only the configuration ties one to the directory.
+        raise PermissionDenied(
+            "Your chat account is not linked to a directory account in the desk's "
+            "configuration, so I cannot reset a password for it. Ask the service desk."
+        )
     person = ctx.directory.find_person(actor.name)
     if person is None:
         raise InvalidInput(
@@ -122,7 +132,12 @@ def start_reset(ctx: DeskContext, actor: Actor, via: str = "command") -> Passwor
     ctx.session.flush()
     _event(ctx, reset, actor.name, "started", f"via {via}")
     notify_person(
-        ctx, actor.name, "password_reset_link", reset=reset.id, address=mask(person.recovery_email)
+        ctx,
+        actor.name,
+        "password_reset_link",
+        platform=platform,
+        reset=reset.id,
+        address=mask(person.recovery_email),
     )
     return reset
 
@@ -136,6 +151,12 @@ def mint_token(ctx: DeskContext, reset_id: int) -> str | None:
     token = secrets.token_urlsafe(32)
     reset.token_hash = _sha256(token)
     return token
+
+
+def peek_link(ctx: DeskContext, token: str, browser: str) -> PasswordReset:
+    """The flow behind a link as the page first shows it: nothing is bound or mailed, so a
+    link preview (a chat platform's crawler opening it) changes nothing."""
+    return _by_token(ctx, token, browser, peek=True)
 
 
 def open_link(
@@ -236,7 +257,9 @@ def mask(address: str) -> str:
     return f"{name[:1]}•••@{domain}" if domain else "•••"
 
 
-def _by_token(ctx: DeskContext, token: str, browser: str, bind: bool = False) -> PasswordReset:
+def _by_token(
+    ctx: DeskContext, token: str, browser: str, bind: bool = False, peek: bool = False
+) -> PasswordReset:
     reset = ctx.session.scalar(
         select(PasswordReset).where(PasswordReset.token_hash == _sha256(token)).with_for_update()
     )
@@ -253,9 +276,12 @@ def _by_token(ctx: DeskContext, token: str, browser: str, bind: bool = False) ->
             "This reset link has expired (links last 15 minutes). Start again with /desk password."
         )
     mark = _sha256(browser)
-    if reset.browser_hash is None and bind:
-        reset.browser_hash = mark
-        _event(ctx, reset, reset.person, "opened")
+    if reset.browser_hash is None:
+        if bind:
+            reset.browser_hash = mark
+            _event(ctx, reset, reset.person, "opened")
+        elif not peek:
+            raise ResetRefused("Open the link from your DM first.")
     elif reset.browser_hash != mark:
         _event(ctx, reset, SYSTEM.name, "other_browser")
         raise ResetRefused(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from domain.context import DeskContext
 from domain.records import ApprovalDecision
@@ -10,8 +10,9 @@ from domain.requests.records import RequestEvent, RequestRecord
 
 
 def rename_person(ctx: DeskContext, old: str, new: str) -> None:
-    """Requests a person made, holds, approves or answered follow the new name."""
-    for column in (RequestRecord.requester, RequestRecord.assignee, RequestRecord.approval_lead):
+    """Requests a person made or holds, and their steps and answers, follow the new name."""
+    # Approvers and leads come from the configuration, which a rename never moves aside.
+    for column in (RequestRecord.requester, RequestRecord.assignee):
         ctx.session.execute(
             update(RequestRecord)
             .where(column == old)
@@ -35,10 +36,3 @@ def rename_person(ctx: DeskContext, old: str, new: str) -> None:
             .values({column.key: new})
             .execution_options(synchronize_session=False)
         )
-    # Approvers are a list in one column ("carol,grace"): the rows naming `old` are few.
-    for request in ctx.session.scalars(
-        select(RequestRecord).where(RequestRecord.approvers.contains(old, autoescape=True))
-    ):
-        names = request.approvers.split(",")
-        if old in names:
-            request.approvers = ",".join(new if n == old else n for n in names)

@@ -197,15 +197,21 @@ def test_a_directory_failure_keeps_the_request_open_and_retries_it(database_url)
             "the directory could not do it yet (The built-in directory has no group 'new-starters'.)"
             in told
         )
+        assert told.endswith("it stays open and the service desk will see to it.")
         assert any(
             p.startswith("[#service-desk] REQ-1") and "/request retry REQ-1" in p for p in posts
         )
-        # Someone creates the group; the scheduled retry (5 minutes) then succeeds.
+        # No such group is no passing outage: nothing is retried on its own…
+        assert harness.advance(minutes=90) == []
+        # …until someone creates the group and an agent retries.
         with harness.runtime.dispatcher.unit_of_work() as ctx:
             from domain.directory.builtin import seed_groups
 
             seed_groups(ctx.session, {"new-starters": ()}, harness.clock)
-        posts = harness.advance(minutes=5)
+        assert harness.say("bob", "/request retry REQ-1") == (
+            "REQ-1 is fulfilled: The directory added alice to new-starters."
+        )
+        posts = harness.posts()
         assert (
             '[DM @alice] REQ-1 "Broken list": done: the directory added alice to new-starters.'
             in posts
@@ -466,3 +472,35 @@ def test_an_item_for_some_roles_is_hidden_from_and_refused_to_others(database_ur
         )
     finally:
         harness.close()
+
+
+GUARDED_LIST = """
+  guarded-list:
+    title: Guarded list
+    fields:
+      person: {type: person}
+    approval: {approvers: [carol, grace]}
+    fulfilment: {directory: add_to_group, group: engineering-news, member: "{person}"}
+"""
+
+
+def test_nobody_approves_what_they_gain_nor_does_an_unconfigured_manager(database_url):
+    from domain.approval_rules import ApprovalRule, approvers_for
+    from domain.errors import InvalidInput
+
+    harness = DeskHarness.start(database_url, load_config_text(_with_item(GUARDED_LIST)))
+    try:
+        # grace asks to add carol: the requester and the one who gains are both out.
+        assert harness.say("grace", "/request new guarded-list person=carol") == (
+            '"Guarded list" needs 1 of carol, grace to approve it, and you may not approve your own '
+            "request: there are not enough other approvers. Ask the service desk."
+        )
+        assert "Waiting for approval by carol." in harness.say(
+            "grace", "/request new guarded-list person=alice"
+        )
+        policy = harness.runtime.policy
+    finally:
+        harness.close()
+    # A manager named by the directory but unknown to the configuration approves nothing.
+    with pytest.raises(InvalidInput, match=r"your manager \(mallory\) is not set up"):
+        approvers_for(ApprovalRule("manager"), "alice", policy, lambda name: "mallory")

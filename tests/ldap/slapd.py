@@ -87,6 +87,7 @@ def seed_ldif() -> str:
         lines = [
             f"dn: {person_dn(uid)}",
             "objectClass: inetOrgPerson",
+            "objectClass: extensibleObject",  # for otherMailbox, the recovery address
             f"uid: {uid}",
             f"cn: {cn}",
             f"sn: {cn.split()[-1]}",
@@ -96,7 +97,7 @@ def seed_ldif() -> str:
         if manager:
             lines.append(f"manager: {person_dn(manager)}")
         if recovery:
-            lines.append(f"mail: {recovery}")
+            lines.append(f"otherMailbox: {recovery}")
         entries.append("\n".join(lines))
     for name, members in GROUPS.items():
         lines = [f"dn: cn={name},ou=groups,{BASE}", "objectClass: groupOfNames", f"cn: {name}"]

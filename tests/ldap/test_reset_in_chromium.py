@@ -105,6 +105,10 @@ def test_a_password_reset_in_chromium_against_slapd(slapd, browser, database_url
         link = re.search(r"(http://127\.0\.0\.1:\d+/reset/[A-Za-z0-9_-]+)", dm).group(1)
 
         browser.get(link)
+        browser.find_element(By.ID, "send").click()  # opening alone sends nothing
+        WebDriverWait(browser, 10).until(
+            expected_conditions.presence_of_element_located((By.ID, "code"))
+        )
         assert "a•••@example.net" in browser.page_source
         code = re.findall(r"reset code is (\d{6})", mail.read_text())[-1]
         browser.find_element(By.ID, "code").send_keys(code)

@@ -60,3 +60,16 @@ def test_the_mail_file_is_private_and_appended(tmp_path):
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     with pytest.raises(MailFailed, match="cannot be written"):
         MailFile(tmp_path / "missing" / "mail.txt", "d@x").send("a@x", "s", "b")
+
+
+def test_no_password_is_sent_to_a_server_without_tls():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        mailer = SmtpMailer(f"smtp://desk:hunter2@127.0.0.1:{controller.port}", "d@example.com")
+        with pytest.raises(MailFailed, match="offers no TLS"):
+            mailer.send("alice@home.example", "Your code", "Your reset code is 123456\n")
+    finally:
+        controller.stop()
+    assert inbox.received == []

@@ -50,6 +50,12 @@ def _code(mail: Path) -> str:
     return CODE.findall(mail.read_text())[-1]
 
 
+def _open(client, link: str):
+    """Open the link, then press "Email me the code"; the page that asks for the code."""
+    assert client.get(link).status_code == 200
+    return client.post(link, data={"step": "send"})
+
+
 def _start(desk, person: str = "alice") -> str:
     reply = desk.say(person, "/desk password")
     assert reply.startswith("I sent you a one-time link by DM"), reply
@@ -61,13 +67,15 @@ def test_a_reset_end_to_end_with_the_builtin_directory(desk, page, caplog):
     client, mail = page
     link = _start(desk)
     opened = client.get(link)
-    assert opened.status_code == 200
-    assert "a•••@example.net" in opened.text  # where the code went, masked
+    assert opened.status_code == 200 and 'id="send"' in opened.text
+    assert not mail.exists()  # opening the link (a link preview, say) sends nothing
+    sent = client.post(link, data={"step": "send"})
+    assert "a•••@example.net" in sent.text  # where the code went, masked
     assert opened.headers["cache-control"] == "no-store"
     assert opened.headers["referrer-policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in opened.headers["content-security-policy"]
     cookie = opened.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/reset" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/reset" in cookie
     assert "alice.archer@example.net" in mail.read_text()  # the recovery address, in full
 
     typed = client.post(link, data={"step": "code", "code": _code(mail)})
@@ -111,7 +119,7 @@ def _assert_no_secret_stored(desk, secrets: list[str]) -> None:
 def test_five_wrong_codes_void_the_reset_and_tell_the_desk(desk, page):
     client, mail = page
     link = _start(desk)
-    client.get(link)
+    _open(client, link)
     right = _code(mail)
     wrong = "000000" if right != "000000" else "111111"
     for left in (4, 3, 2, 1):
@@ -132,7 +140,7 @@ def test_five_wrong_codes_void_the_reset_and_tell_the_desk(desk, page):
 def test_a_link_works_in_one_browser_and_expires(desk, page, tmp_path):
     client, mail = page
     link = _start(desk)
-    assert client.get(link).status_code == 200
+    assert _open(client, link).status_code == 200
     with httpx.Client(base_url=client.base_url, timeout=10) as other:
         elsewhere = other.get(link)
         assert elsewhere.status_code == 410 and "opened in another browser" in elsewhere.text
@@ -150,7 +158,7 @@ def test_a_link_works_in_one_browser_and_expires(desk, page, tmp_path):
 def test_a_code_typed_in_chat_voids_the_reset(desk, page):
     client, mail = page
     link = _start(desk)
-    client.get(link)
+    _open(client, link)
     code = _code(mail)
     said = desk.say("alice", f"my code is {code}")
     assert said.startswith("Never type your reset code in chat")
@@ -193,7 +201,7 @@ def test_bad_requests_to_the_page(desk, page):
     client, _ = page
     assert client.get("/reset/not-a-token").status_code == 410
     link = _start(desk)
-    client.get(link)
+    _open(client, link)
     assert client.post(link, data={"step": "fly"}).status_code == 400
     big = client.post(link, data={"step": "code", "code": "1" * 10_000})
     assert big.status_code == 413
@@ -216,6 +224,7 @@ def test_every_attempt_is_recorded_and_cookies_are_secure_behind_https(desk, tmp
             opened = client.get(link)
             assert "Secure" in opened.headers["set-cookie"]
             client.cookies.set("deskbot_reset", opened.cookies["deskbot_reset"], path="/reset")
+            client.post(link, data={"step": "send"})
             wrong = "000000" if _code(mail) != "000000" else "111111"
             client.post(link, data={"step": "code", "code": wrong})
     finally:
@@ -223,3 +232,14 @@ def test_every_attempt_is_recorded_and_cookies_are_secure_behind_https(desk, tmp
     with runtime.database.transaction() as session:
         kinds = [e.kind for e in session.query(PasswordResetEvent).order_by(PasswordResetEvent.id)]
     assert kinds[:3] == ["started", "opened", "code_sent"] and "wrong_code" in kinds
+
+
+def test_a_chat_account_the_configuration_does_not_know_gets_no_reset(desk):
+    from bot.identity import PlatformIdentity
+
+    stranger = PlatformIdentity("slack", "U0ZED", "zed")
+    reply = desk.runtime.dispatcher.execute(stranger, "/desk password")
+    assert reply.text == (
+        "Your chat account is not linked to a directory account in the desk's configuration, "
+        "so I cannot reset a password for it. Ask the service desk."
+    )
