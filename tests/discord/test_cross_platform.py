@@ -148,3 +148,21 @@ async def test_a_claim_on_slack_edits_the_discord_card(both):
     await both.slack.async_wait_for(
         "chat.postMessage", where=lambda c: c.args.get("channel") == NETWORK
     )
+
+
+async def test_a_reset_asked_on_discord_sends_its_one_time_link_there_only(both):
+    # alice is on Slack and Discord; a second delivery would mint a second token and void
+    # the first link, so the link goes to the platform she asked from.
+    asked = await both.command("alice", "desk", "password")
+    assert (await both.answer(asked)).startswith("I sent you a one-time link by DM")
+    await both.delivered()
+
+    def link() -> bool:
+        return any("/reset/" in m.get("content", "") for m in both.dm_messages("alice"))
+
+    assert await both.fake.wait_until(link, 10)
+    rows = [m for m in both.outbox() if m.kind == "password_reset_link"]
+    assert [m.platform for m in rows] == ["discord"]
+    assert not [
+        c for c in both.slack.calls("chat.postMessage") if "/reset/" in c.args.get("text", "")
+    ]

@@ -61,6 +61,16 @@ async def test_a_dm_in_plain_words_becomes_an_incident_followed_in_its_thread(sl
     [note] = await slack_desk.posts(1, "U0BOB", where=lambda c: "on INC-1" in c.args["text"])
     assert note.args["text"] == "<@U0ALICE> on INC-1: it also drops on the office wifi"
 
+    # A reply about a password, in the incident's thread, is a note too: no reset starts.
+    await slack_desk.dm(
+        "U0ALICE", "after the reset my password does not work", thread_ts=event["ts"]
+    )
+    acks = await slack_desk.posts(
+        2, "DU0ALICE", where=lambda c: c.args.get("text") == "Note added to INC-1."
+    )
+    assert all(a.args["thread_ts"] == event["ts"] for a in acks)
+    assert not [m for m in slack_desk.outbox() if m.kind == "password_reset_link"]
+
 
 async def test_a_retried_event_delivery_is_acted_on_once(slack_desk, slack):
     event = await slack_desk.dm("U0ALICE", "printer jammed again", event_id="Ev0RETRY")
