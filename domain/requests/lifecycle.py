@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from difflib import get_close_matches
 
 from sqlalchemy import func, select
@@ -111,7 +111,8 @@ def submit_request(
     )
     ctx.session.add(request)
     ctx.session.flush()
-    record_event(ctx, request, actor, "opened", f"Requested {item.title}")
+    # At the request's own time: no second write of the row just inserted.
+    record_event(ctx, request, actor, "opened", f"Requested {item.title}", at=now)
     timers.schedule(ctx, request, "request_breach", request.due_at)
     notify_person(ctx, actor.name, "request_submitted", subject=request, creates_ref=DM_THREAD)
     if approvers.needed:
@@ -145,8 +146,11 @@ def approve_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") ->
         )
         return request
     request.state, request.approved_at = "approved", ctx.clock.now()
-    timers.cancel(ctx, request, APPROVAL_TIMERS)
-    start_fulfilment(ctx, request, actor)
+    # The request's changes go out in one UPDATE at commit: what runs meanwhile reads
+    # nothing they touch (timers by subject, people's platform accounts).
+    with ctx.session.no_autoflush:
+        timers.cancel(ctx, request, APPROVAL_TIMERS)
+        start_fulfilment(ctx, request, actor)
     return request
 
 
@@ -386,10 +390,15 @@ def team_channel(ctx: DeskContext, request: RequestRecord) -> str | None:
 
 
 def record_event(
-    ctx: DeskContext, request: RequestRecord, actor: Actor, kind: str, text: str
+    ctx: DeskContext,
+    request: RequestRecord,
+    actor: Actor,
+    kind: str,
+    text: str,
+    at: datetime | None = None,
 ) -> None:
     """Add a step to the request's timeline and mark it updated (without loading it)."""
-    now = ctx.clock.now()
+    now = at or ctx.clock.now()
     request.updated_at = now
     ctx.record(RequestEvent, request_id=request.id, at=now, actor=actor.name, kind=kind, text=text)
 
