@@ -44,7 +44,7 @@ SECTIONS = (
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
 # The keys each kind of entry takes; any other key is a mistake, most often a typo.
 DESK_KEYS = ("name", "default_role", "auto_close_after")
-ROUTING_KEYS = ("triage", "escalation", "triage_team")
+ROUTING_KEYS = ("triage", "escalation", "triage_team", "security")
 PERSON_KEYS = ("display_name", "email", "roles", "manager", "recovery_email", *ACCOUNT_KEYS)
 TEAM_KEYS = ("display_name", "members", "lead", "channel")
 SERVICE_KEYS = ("display_name", "owner", "categories")
@@ -150,6 +150,7 @@ class _Checker:
         triage = self.ref(routing, ("routing", "triage"), channels, "channel", required=True)
         escalation = self.ref(routing, ("routing", "escalation"), channels, "channel")
         triage_team = self.ref(routing, ("routing", "triage_team"), teams, "team")
+        security = self.ref(routing, ("routing", "security"), channels, "channel")
         self.unknown_keys(routing, ("routing",), ROUTING_KEYS, " in routing")
         default_role = desk.get("default_role", "employee")
         if default_role not in ROLES:
@@ -170,6 +171,7 @@ class _Checker:
             channels=channels,
             triage_channel=triage or "service-desk",
             escalation_channel=escalation,
+            security_channel=security,
             triage_team=triage_team,
             matrix=self.matrix(),
             default_role=default_role,

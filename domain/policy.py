@@ -88,6 +88,8 @@ class DeskPolicy:
     channels: dict[str, Channel]
     triage_channel: str
     escalation_channel: str | None = None
+    # Where access decisions, break-glass use and the audit chain's head are announced.
+    security_channel: str | None = None
     triage_team: str | None = None
     matrix: dict[str, dict[str, str]] = field(default_factory=lambda: DEFAULT_MATRIX)
     default_role: str = "employee"
