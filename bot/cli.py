@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import audit_cli
 from bot.config import ConfigError, load_config
 from bot.settings import Settings
 
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", nargs="?", help="default: DESKBOT_CONFIG or ./deskbot.yaml")
+    audit_cli.add_parser(sub)
     return parser
 
 
@@ -141,6 +143,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import Database
     from bot.runtime import load_desk_config
 
+    if args.command == "audit":
+        return audit_cli.run(args, settings)
     if args.command == "db":
         database = Database(settings.database_url)
         if args.db_command == "upgrade":

@@ -46,6 +46,7 @@ class Dispatcher:
         after_commit: Callable[[], None] | None = None,
         by_name: frozenset[str] = BY_NAME,
         directory: DirectoryFactory | None = None,
+        audit_key: bytes | None = None,
     ) -> None:
         self.database = database
         self.policy = policy
@@ -55,6 +56,7 @@ class Dispatcher:
         self.directory = directory
         self.role_mapping = role_mapping or {}
         self.after_commit = after_commit
+        self.audit_key = audit_key
 
     @contextmanager
     def unit_of_work(self) -> Iterator[DeskContext]:
@@ -67,6 +69,7 @@ class Dispatcher:
                 self.platforms,
                 by_name=self.by_name,
                 directory=self.directory(session) if self.directory else None,
+                audit_key=self.audit_key,
             )
 
     def execute(

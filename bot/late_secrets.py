@@ -21,9 +21,16 @@ class LateSecrets:
     KINDS = frozenset({"password_reset_link"})
 
     def __init__(
-        self, database, policy, clock, public_url: str, directory: DirectoryFactory | None
+        self,
+        database,
+        policy,
+        clock,
+        public_url: str,
+        directory: DirectoryFactory | None,
+        audit_key: bytes | None = None,
     ) -> None:
         self.database, self.policy, self.clock = database, policy, clock
+        self.audit_key = audit_key
         self.public_url = public_url.rstrip("/")
         self.directory = directory
 
@@ -38,6 +45,7 @@ class LateSecrets:
                 self.policy,
                 self.clock,
                 directory=self.directory(session) if self.directory else None,
+                audit_key=self.audit_key,
             )
             token = requests.mint_reset_token(ctx, int(message.context["reset"]))
         link = f"{self.public_url}/reset/{token}" if token else None

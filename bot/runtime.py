@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bot.audit_key import load_audit_key
 from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import Database
 from bot.dispatcher import Dispatcher
@@ -14,6 +15,7 @@ from bot.late_secrets import LateSecrets
 from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
 from bot.worker import TimerWorker, Worker
+from domain import audit
 from domain.clock import Clock, SystemClock
 from domain.directory import DirectoryFactory
 from domain.directory.builtin import BuiltinDirectory, seed_groups
@@ -63,8 +65,15 @@ class Runtime:
                 return BuiltinDirectory(session, policy, clock_)
 
         self.directory = directory
+        # The audit trail's key reaches every unit of work this process makes.
+        self.audit_key = load_audit_key(settings)
         self.late_secrets = LateSecrets(
-            self.database, self.policy, self.clock, settings.public_url, directory
+            self.database,
+            self.policy,
+            self.clock,
+            settings.public_url,
+            directory,
+            audit_key=self.audit_key,
         )
         self.timers = TimerWorker(
             database=self.database,
@@ -72,6 +81,7 @@ class Runtime:
             clock=self.clock,
             platforms=platforms,
             directory=directory,
+            audit_key=self.audit_key,
         )
         self.worker = Worker(self.timers, [])
         self.dispatcher = Dispatcher(
@@ -82,6 +92,7 @@ class Runtime:
             role_mapping=config.role_mapping,
             after_commit=self.worker.wake,
             directory=directory,
+            audit_key=self.audit_key,
         )
 
     def prepare(self) -> None:
@@ -93,6 +104,7 @@ class Runtime:
                 sync_configured_people(ctx)
                 if self.builtin_directory:
                     seed_groups(ctx.session, self.policy.directory_groups, self.clock)
+                audit.ensure_daily_post(ctx)  # the audit head's daily post, if it was lost
         # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
         gc.collect()
         gc.freeze()

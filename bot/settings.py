@@ -54,6 +54,10 @@ class Settings:
     smtp_url: str | None = None  # DESKBOT_SMTP_URL: smtp://user:password@host:587
     mail_from: str = "deskbot@localhost"  # DESKBOT_MAIL_FROM
     mail_file: Path | None = None  # DESKBOT_MAIL_FILE: where mail goes without SMTP
+    # DESKBOT_AUDIT_KEY: the audit trail's HMAC key. Without it, a key generated once into
+    # `audit_key_file` (bot/audit_key.py); never logged, never stored in the database.
+    audit_key: str | None = None
+    audit_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -70,6 +74,11 @@ class Settings:
         public_url = (env.get("PUBLIC_URL") or f"http://localhost:{port_text}").rstrip("/")
         if not public_url.startswith(("https://", "http://")) or " " in public_url:
             raise ValueError(f"PUBLIC_URL must be an http(s) address, not {public_url[:60]!r}")
+        audit_key = env.get("DESKBOT_AUDIT_KEY") or None
+        if audit_key is not None and len(audit_key.strip()) < 16:
+            raise ValueError(
+                "DESKBOT_AUDIT_KEY must be at least 16 characters: use `openssl rand -hex 32`"
+            )
         return cls(
             database_url=database_url,
             config_path=config_path if (config or config_path.exists()) else None,
@@ -87,6 +96,8 @@ class Settings:
             smtp_url=env.get("DESKBOT_SMTP_URL") or None,
             mail_from=env.get("DESKBOT_MAIL_FROM") or "deskbot@localhost",
             mail_file=Path(env.get("DESKBOT_MAIL_FILE") or cwd / "deskbot-mail.txt"),
+            audit_key=audit_key.strip() if audit_key else None,
+            audit_key_file=cwd / "deskbot-audit.key",
         )
 
     @property

@@ -33,6 +33,7 @@ class TimerWorker:
         by_name: frozenset[str] = BY_NAME,
         directory: DirectoryFactory | None = None,
         batch_size: int = BATCH,
+        audit_key: bytes | None = None,
     ) -> None:
         self.database = database
         self.policy = policy
@@ -41,6 +42,7 @@ class TimerWorker:
         self.by_name = by_name
         self.directory = directory
         self.batch_size = batch_size
+        self.audit_key = audit_key
 
     def run_due(self, limit: int = 5000) -> int:
         """Fire due timers (up to about `limit`); returns how many fired."""
@@ -72,6 +74,7 @@ class TimerWorker:
                 by_name=self.by_name,
                 pending_rows=pending,
                 directory=self.directory(session) if self.directory else None,
+                audit_key=self.audit_key,
             )
             batch = timers.claim_due(ctx, self.batch_size)
             if not batch:

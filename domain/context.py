@@ -77,6 +77,9 @@ class DeskContext:
     pending_rows: PendingRows | None = None
     # The directory (LDAP or built-in) for this unit of work, where the runtime has one.
     directory: Directory | None = None
+    # The audit trail's HMAC key (DESKBOT_AUDIT_KEY): every context the runtime makes has
+    # it; an audited action without it is refused (domain.audit.AuditKeyMissing).
+    audit_key: bytes | None = field(default=None, repr=False)
 
     def record(self, model: Any, **values: Any) -> None:
         """Store an append-only record nobody reads back in this unit of work."""

@@ -17,6 +17,8 @@ from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.directory import DirectoryFactory
 
+TEST_AUDIT_KEY = "test-audit-key-not-for-production"
+
 
 def _is_post(line: str) -> bool:
     return line.startswith("[#") or line.startswith("[DM @")
@@ -44,7 +46,12 @@ class DeskHarness:
         public_url: str = "http://localhost:3000",
     ) -> DeskHarness:
         clock = clock or ManualClock()
-        settings = Settings(database_url=database_url, config_path=None, public_url=public_url)
+        settings = Settings(
+            database_url=database_url,
+            config_path=None,
+            public_url=public_url,
+            audit_key=TEST_AUDIT_KEY,
+        )
         runtime = Runtime(settings, config, platforms=platforms, clock=clock, directory=directory)
         runtime.prepare()
         return cls(runtime, clock)

@@ -32,6 +32,7 @@ class AuditHead(Base):
     replicas take turns instead of both chaining onto the same record."""
 
     __tablename__ = "audit_head"
+    subject_type = "audit"  # its daily post's timer is about it
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)

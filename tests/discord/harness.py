@@ -33,6 +33,7 @@ from domain.records import OutboxMessage
 from tests.fakes import discord_interactions as ix
 from tests.fakes.discord_payloads import role_payload
 from tests.fakes.discord_server import FakeDiscord, InteractionRecord
+from tests.harness import TEST_AUDIT_KEY
 
 JSON = dict[str, Any]
 
@@ -149,7 +150,7 @@ def settings_for(database_url: str, fake: FakeDiscord, **more: Any) -> Settings:
         discord_token=fake.token,
         discord_api_url=fake.api_url,
         discord_gateway_url=fake.gateway_url,
-        **more,
+        **{"audit_key": TEST_AUDIT_KEY, **more},
     )
 
 

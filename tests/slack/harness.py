@@ -36,6 +36,7 @@ from tests.fakes.slack_signing import (
     message_im_event,
     plain_text_values,
 )
+from tests.harness import TEST_AUDIT_KEY
 
 T = TypeVar("T")
 SECRET = "test-signing-secret"
@@ -137,6 +138,7 @@ class SlackDeskHarness:
             slack_bot_token=slack.token,
             slack_signing_secret=SECRET,
             slack_api_url=slack.base_url,
+            audit_key=TEST_AUDIT_KEY,
         )
         runtime = Runtime(settings, load_config_text(config_text), platforms=platforms, clock=clock)
         runtime.prepare()

@@ -1,0 +1,116 @@
+"""Checking the audit trail: every record's MAC recomputed, every link and seq followed,
+in seq order and in batches (a million records never sit in memory at once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from domain.audit.chain import GENESIS, HEAD, HEAD_ID, RECORDS, iso, keyed, message
+
+BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What verify found: `count` records intact up to `head`, or the first broken one."""
+
+    ok: bool
+    count: int
+    head: tuple[int, str] | None  # (seq, mac) of the last intact record
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def head_text(self) -> str:
+        return f"{self.head[0]}:{self.head[1]}" if self.head else "none"
+
+
+def _broken(count: int, head, seq: int, reason: str) -> VerifyResult:
+    return VerifyResult(False, count, head, seq, reason)
+
+
+def verify(session, key: bytes, expect_head: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain in seq order; name the first broken record and why.
+
+    A changed row fails its MAC; a deleted row leaves a gap in seq; a row put in from
+    elsewhere fails its link (prev_mac). Records deleted at the end leave a shorter chain
+    that is intact: that is caught against `expect_head` (a head posted earlier), or when
+    the head row appends keep (audit_head) was not rewound to match.
+    """
+    stored = session.execute(select(HEAD.c.seq, HEAD.c.mac).where(HEAD.c.id == HEAD_ID)).first()
+    base = keyed(key)
+    query = (
+        select(
+            RECORDS.c.seq,
+            RECORDS.c.at,
+            RECORDS.c.actor,
+            RECORDS.c.action,
+            RECORDS.c.subject,
+            RECORDS.c.details,
+            RECORDS.c.prev_mac,
+            RECORDS.c.mac,
+        )
+        .order_by(RECORDS.c.seq)
+        .execution_options(yield_per=BATCH)
+    )
+    expected_seq, prev_mac, count, last = 1, GENESIS, 0, None
+    anchor_seen = expect_head is None
+    result = session.execute(query)
+    try:
+        for seq, at, actor, action, subject, details, link, mac in result:
+            if seq != expected_seq:
+                what = "the first records" if expected_seq == 1 else "a record"
+                return _broken(
+                    count,
+                    last,
+                    expected_seq,
+                    f"missing: the chain jumps from seq {expected_seq - 1} to {seq} "
+                    f"({what} deleted)",
+                )
+            if link != prev_mac:
+                return _broken(
+                    count,
+                    last,
+                    seq,
+                    f"prev_mac does not match record {seq - 1}'s MAC (the chain was re-linked "
+                    "or this record put in from elsewhere)",
+                )
+            h = base.copy()
+            h.update(message(seq, iso(at), actor, action, subject, details, link))
+            if h.hexdigest() != mac:
+                return _broken(count, last, seq, "MAC mismatch: the record was changed")
+            if not anchor_seen and seq == expect_head[0]:
+                if mac != expect_head[1]:
+                    return _broken(
+                        count,
+                        last,
+                        seq,
+                        "its MAC differs from the expected head's: the chain was rewritten "
+                        "from here on",
+                    )
+                anchor_seen = True
+            count += 1
+            last = (seq, mac)
+            prev_mac = mac
+            expected_seq = seq + 1
+    finally:
+        result.close()
+    if not anchor_seen:
+        return _broken(
+            count,
+            last,
+            count + 1,
+            f"missing: the chain ends at seq {count} but the expected head is "
+            f"{expect_head[0]} (the last records were deleted)",
+        )
+    if stored is not None and stored.seq > count:
+        return _broken(
+            count,
+            last,
+            count + 1,
+            f"missing: the chain ends at seq {count} but the last append wrote seq "
+            f"{stored.seq} (the last records were deleted)",
+        )
+    return VerifyResult(True, count, last)
