@@ -13,7 +13,7 @@ from difflib import get_close_matches
 
 from sqlalchemy import func, select
 
-from domain import approvals, keys, timers
+from domain import approvals, audit, keys, timers
 from domain.catalog import CatalogItem
 from domain.context import Actor, DeskContext
 from domain.directory import DirectoryUnavailable
@@ -113,6 +113,15 @@ def submit_request(
     ctx.session.flush()
     # At the request's own time: no second write of the row just inserted.
     record_event(ctx, request, actor, "opened", f"Requested {item.title}", at=now)
+    _audit(
+        ctx,
+        actor,
+        "request.submitted",
+        request,
+        item=item.id,
+        approvers=list(approvers.people),
+        approvals_required=approvers.required if approvers.needed else 0,
+    )
     timers.schedule(ctx, request, "request_breach", request.due_at)
     notify_person(ctx, actor.name, "request_submitted", subject=request, creates_ref=DM_THREAD)
     if approvers.needed:
@@ -140,6 +149,16 @@ def approve_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") ->
     )
     count = f" ({tally.approvals} of {tally.required})" if tally.required > 1 else ""
     record_event(ctx, request, actor, "approved", f"Approved by {actor.name}{count}" + _colon(note))
+    _audit(
+        ctx,
+        actor,
+        "request.approved",
+        request,
+        approvals=tally.approvals,
+        approvals_required=tally.required,
+        outcome=tally.outcome,
+        note=note,
+    )
     if tally.outcome == "pending":
         tell_requester(
             ctx, request, f"approved by @{actor.name}{count}; waiting for more approvals"
@@ -173,6 +192,7 @@ def deny_request(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Reque
     )
     _close(ctx, request, "denied", reason)
     record_event(ctx, request, actor, "denied", f"Denied by {actor.name}: {reason}")
+    _audit(ctx, actor, "request.denied", request, reason=reason)
     tell_requester(ctx, request, f"denied by @{actor.name}: {reason}")
     return request
 
@@ -199,6 +219,7 @@ def fulfil_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> 
     request.assignee = request.assignee or actor.name
     _close(ctx, request, "fulfilled", note or None)
     record_event(ctx, request, actor, "fulfilled", f"Fulfilled by {actor.name}" + _colon(note))
+    _audit(ctx, actor, "request.fulfilled", request, by="task", note=note)
     announce_change(ctx, request, f"fulfilled by @{actor.name}")
     tell_requester(ctx, request, "fulfilled" + _colon(note))
     _fulfilled(ctx, request)
@@ -256,6 +277,7 @@ def cancel_request(ctx: DeskContext, actor: Actor, key: str, reason: str = "") -
     REQUEST.require_state("cancel", request.state, request.key)
     _close(ctx, request, "cancelled", reason or None)
     record_event(ctx, request, actor, "cancelled", f"Cancelled by {actor.name}" + _colon(reason))
+    _audit(ctx, actor, "request.cancelled", request, reason=reason)
     if request.fulfil_team:
         announce_change(ctx, request, f"cancelled by @{actor.name}" + _colon(reason))
     if actor.name != request.requester:
@@ -312,6 +334,17 @@ def run_directory(
             )
         )
         record_event(ctx, request, actor, "directory_failed", exc.message)
+        _audit(
+            ctx,
+            actor,
+            "request.directory_failed",
+            request,
+            directory_action=action.directory,
+            group=group,
+            member=member,
+            error=exc.message,
+            failures=failures + 1,
+        )
         timers.cancel(ctx, request, ("request_retry",))  # one retry chain, however started
         # No such group or person: retrying cannot help until someone fixes it.
         lasting = isinstance(exc, NotFound)
@@ -340,6 +373,17 @@ def run_directory(
     timers.cancel(ctx, request, ("request_retry",))
     _close(ctx, request, "fulfilled", f"The directory {done}.")
     record_event(ctx, request, actor, "fulfilled", f"Directory: {done}")
+    _audit(
+        ctx,
+        actor,
+        "request.fulfilled",
+        request,
+        by="directory",
+        directory_action=action.directory,
+        group=group,
+        member=member,
+        changed=changed,
+    )
     tell_requester(ctx, request, f"done: the directory {done}")
     _fulfilled(ctx, request)
     return True
@@ -418,6 +462,11 @@ def _locked(ctx: DeskContext, key: str, action: str) -> RequestRecord:
     request = get_request(ctx, key, for_update=True)
     REQUEST.require_state(action, request.state, request.key)
     return request
+
+
+def _audit(ctx: DeskContext, actor: Actor, action: str, request: RequestRecord, **details) -> None:
+    """The decision in the audit trail, in this transaction."""
+    audit.record(ctx, actor.name, action, request.key, details)
 
 
 def _colon(text: str | None) -> str:

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from domain import audit
 from domain.context import SYSTEM, Actor, DeskContext
 from domain.directory import DirectoryUnavailable, PasswordRefused
 from domain.errors import DeskError, InvalidInput, InvalidTransition, PermissionDenied
@@ -84,6 +85,13 @@ def start_reset(
         )
     )
     if today >= FLOWS_PER_DAY:
+        audit.record(
+            ctx,
+            actor.name,
+            "password_reset.limit_reached",
+            f"person {actor.name}",
+            {"person": actor.name, "flows_today": today},
+        )
         notify_channel(
             ctx,
             ctx.policy.triage_channel,
@@ -314,10 +322,19 @@ def _expired(ctx: DeskContext, reset: PasswordReset) -> bool:
 
 
 def _event(ctx: DeskContext, reset: PasswordReset, actor: str, kind: str, detail: str = "") -> None:
+    """A step of the flow, in its timeline and the audit trail (never a secret: no token,
+    code, password or hash reaches either)."""
     ctx.session.add(
         PasswordResetEvent(
             reset_id=reset.id, at=ctx.clock.now(), actor=actor, kind=kind, detail=detail
         )
+    )
+    audit.record(
+        ctx,
+        actor,
+        f"password_reset.{kind}",
+        f"reset {reset.id}",
+        {"person": reset.person, "detail": detail},
     )
 
 

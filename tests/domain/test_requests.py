@@ -228,7 +228,11 @@ def test_silent_approvers_are_reminded_then_the_lead_is_asked(desk):
     desk.say("alice", LICENCE)
     desk.posts()
     posts = desk.advance(days=1)
-    assert [p[:40] for p in posts] == [
+    # The day's other post: the audit trail's head (docs/audit.md).
+    assert [p[:33] for p in posts if p.startswith("[#security]")] == [
+        "[#security] Audit chain head: 1:"
+    ]
+    assert [p[:40] for p in posts if not p.startswith("[#security]")] == [
         '[DM @grace] Reminder: REQ-1 "Software li',
         '[DM @carol] Reminder: REQ-1 "Software li',
     ]
