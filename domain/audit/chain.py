@@ -7,7 +7,6 @@ can neither change nor remove a record without breaking the chain (`verify`).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
@@ -43,26 +42,21 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def message(
     seq: int, at: str, actor: str, action: str, subject: str, details: str, prev_mac: str
 ) -> bytes:
-    """The canonical encoding a MAC covers: a JSON array, so no field can bleed into the
-    next."""
-    return _ENCODE([seq, at, actor, action, subject, details, prev_mac]).encode()
+    """The canonical encoding a MAC covers, UTF-8: `seq|at|` then actor, action, subject
+    and details each as `length:text|`, then prev_mac. Every free-text field carries its
+    length, so no field can bleed into the next (`at` and `prev_mac` have fixed shapes)."""
+    return (
+        f"{seq}|{at}|{len(actor)}:{actor}|{len(action)}:{action}|{len(subject)}:{subject}|"
+        f"{len(details)}:{details}|{prev_mac}"
+    ).encode()
 
 
-def keyed(key: bytes) -> Any:
-    """An HMAC-SHA256 with the key already absorbed: `.copy()` it for each record."""
-    return hmac.new(key, digestmod=hashlib.sha256)
-
-
-def mac_of(base: Any, data: bytes) -> str:
-    h = base.copy()
-    h.update(data)
-    return h.hexdigest()
+def mac_of(key: bytes, data: bytes) -> str:
+    """HMAC-SHA256 of `data` under `key`, in hex (one call into OpenSSL)."""
+    return hmac.digest(key, data, "sha256").hex()
 
 
 def _check_details(details: dict[str, Any] | None) -> None:
@@ -115,7 +109,7 @@ def record(
     prev_seq, prev_mac, created = _lock_head(ctx)
     seq = prev_seq + 1
     at = ctx.clock.now()
-    mac = mac_of(keyed(key), message(seq, iso(at), actor, action, subject, text, prev_mac))
+    mac = mac_of(key, message(seq, iso(at), actor, action, subject, text, prev_mac))
     session = ctx.session
     session.execute(
         insert(RECORDS).values(
