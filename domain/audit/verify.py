@@ -44,6 +44,24 @@ def at_text(dialect: str):
     return literal_column("replace(at, ' ', 'T') || '+00:00'")
 
 
+def _rows(session, query):
+    """The query's rows as plain tuples, BATCH at a time, straight from the driver (a
+    server-side cursor on PostgreSQL): no result objects for a million rows."""
+    connection = session.connection() if hasattr(session, "get_bind") else session
+    sql = str(query.compile(dialect=connection.dialect))  # no parameters: nothing to bind
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name="audit_verify")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
 def _dialect(session) -> str:
     bind = session.get_bind() if hasattr(session, "get_bind") else session
     return bind.dialect.name
@@ -59,24 +77,20 @@ def verify(session, key: bytes, expect_head: tuple[int, str] | None = None) -> V
     Session or a Connection.
     """
     stored = session.execute(select(HEAD.c.seq, HEAD.c.mac).where(HEAD.c.id == HEAD_ID)).first()
-    query = (
-        select(
-            RECORDS.c.seq,
-            at_text(_dialect(session)),
-            RECORDS.c.actor,
-            RECORDS.c.action,
-            RECORDS.c.subject,
-            RECORDS.c.details,
-            RECORDS.c.prev_mac,
-            RECORDS.c.mac,
-        )
-        .order_by(RECORDS.c.seq)
-        .execution_options(yield_per=BATCH)
-    )
+    query = select(
+        RECORDS.c.seq,
+        at_text(_dialect(session)),
+        RECORDS.c.actor,
+        RECORDS.c.action,
+        RECORDS.c.subject,
+        RECORDS.c.details,
+        RECORDS.c.prev_mac,
+        RECORDS.c.mac,
+    ).order_by(RECORDS.c.seq)
     digest = hmac.digest
     expected_seq, prev_mac, count, last = 1, GENESIS, 0, None
     anchor_seq = expect_head[0] if expect_head is not None else 0
-    result = session.execute(query)
+    result = _rows(session, query)
     try:
         for seq, at, actor, action, subject, details, link, mac in result:
             if seq != expected_seq:
