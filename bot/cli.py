@@ -235,6 +235,7 @@ async def run_console(settings: Settings, loaded, platforms, user: str | None) -
     directory = directory_factory(settings, loaded.config)
     runtime = Runtime(settings, loaded.config, platforms=platforms, directory=directory)
     await asyncio.to_thread(runtime.prepare)
+    await asyncio.to_thread(runtime.start_periodic_jobs)  # the console fires timers too
     interactive = sys.stdin.isatty()
     try:
         session = ConsoleSession(runtime, sys.stdout, user)
@@ -297,6 +298,7 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         )
         tasks.append(asyncio.create_task(serve(app, sock, stop, settings.trusted_proxies)))
     if command in ("run", "worker"):
+        await asyncio.to_thread(runtime.start_periodic_jobs)
         for adapter in adapters:
             runtime.add_sender(adapter.platform, adapter.sender())
         tasks.append(asyncio.create_task(runtime.worker.run(stop)))

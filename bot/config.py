@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
+from bot.config_access import access_groups, check_access
 from bot.config_catalog import DirectorySettings, check_catalog, check_directory
 from bot.yaml_source import ConfigError, Located, load
 from domain.clock import parse_duration
@@ -39,6 +40,7 @@ SECTIONS = (
     "problems",
     "catalog",
     "directory",
+    "access",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -80,7 +82,8 @@ class DeskConfig:
         return (
             f"{self.source}: OK — {len(p.people)} people, {len(p.teams)} teams, "
             f"{len(p.services)} services, {len(p.channels)} channels, SLA for {len(p.sla)} "
-            f"priorities, {len(p.catalog)} catalogue items"
+            f"priorities, {len(p.catalog)} catalogue items, "
+            f"{len(p.access.resources)} access resources"
         )
 
 
@@ -163,6 +166,9 @@ class _Checker:
         recurring, window = self.problems()
         self.managers(people)
         directory = check_directory(self, people)
+        access = check_access(self, people, teams, security)
+        # The built-in directory has every group access management gives.
+        groups = {g: () for g in sorted(access_groups(access))} | dict(directory.groups)
         policy = DeskPolicy(
             people=people,
             teams=teams,
@@ -180,7 +186,8 @@ class _Checker:
             recurring_window=window,
             catalog=check_catalog(self, people, teams),
             password_policy=directory.password_policy,
-            directory_groups=directory.groups,
+            directory_groups=groups,
+            access=access,
         )
         return DeskConfig(
             source=self.doc.filename,

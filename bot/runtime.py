@@ -15,7 +15,7 @@ from bot.late_secrets import LateSecrets
 from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
 from bot.worker import TimerWorker, Worker
-from domain import audit
+from domain import audit, timers
 from domain.clock import Clock, SystemClock
 from domain.directory import DirectoryFactory
 from domain.directory.builtin import BuiltinDirectory, seed_groups
@@ -108,6 +108,13 @@ class Runtime:
         # Start-up objects live as long as the process: keep the cyclic GC from rescanning them.
         gc.collect()
         gc.freeze()
+
+    def start_periodic_jobs(self) -> None:
+        """In a process that fires timers: make sure each process's periodic jobs (access
+        reconciliation, scheduled reviews) have their next run written."""
+        with self.database.exclusive(), self.dispatcher.unit_of_work() as ctx:
+            for start in timers.ON_START:
+                start(ctx)
 
     def add_sender(self, platform: str, sender: Sender, **options: Any) -> OutboxDelivery:
         """Deliver this platform's outbox rows through `sender` from now on."""

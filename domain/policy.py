@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from domain.directory import PasswordPolicy
 
 if TYPE_CHECKING:
+    from domain.access.resources import AccessSettings
     from domain.catalog import CatalogItem
 
 ROLES = ("employee", "agent", "admin")
@@ -104,6 +105,8 @@ class DeskPolicy:
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     # The built-in directory's groups and their first members (group → people).
     directory_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Access management: resources, reconciliation.
+    access: AccessSettings = field(default_factory=lambda: _no_access())
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""
@@ -117,3 +120,9 @@ class DeskPolicy:
         """The logical channel a team is routed to, if any."""
         found = self.teams.get(team) if team else None
         return found.channel if found else None
+
+
+def _no_access() -> AccessSettings:
+    from domain.access.resources import AccessSettings  # the process imports this module
+
+    return AccessSettings()

@@ -2,6 +2,7 @@
 kernel (notification kinds, subject snapshots, timer handlers); add a new process here."""
 
 from domain import (
+    access,
     audit,  # noqa: F401  (the audit trail: its records, timer and kind)
     incidents,
     problems,
@@ -10,4 +11,4 @@ from domain import (
 )
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)
 
-PROCESSES = (incidents, problems, requests, surveys)
+PROCESSES = (incidents, problems, requests, access, surveys)

@@ -26,6 +26,8 @@ SubjectLoader = Callable[[DeskContext, list[str]], dict[str, Any]]
 
 HANDLERS: dict[str, TimerHandler] = {}
 LOADERS: dict[str, SubjectLoader] = {}
+# Run when a desk starts (after migrations): processes seed their periodic jobs' timers.
+ON_START: list[Callable[[DeskContext], None]] = []
 
 
 def timer_handler(kind: str) -> Callable[[TimerHandler], TimerHandler]:

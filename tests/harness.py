@@ -44,6 +44,7 @@ class DeskHarness:
         clock: ManualClock | None = None,
         directory: DirectoryFactory | None = None,
         public_url: str = "http://localhost:3000",
+        periodic_jobs: bool = False,
     ) -> DeskHarness:
         clock = clock or ManualClock()
         settings = Settings(
@@ -54,6 +55,8 @@ class DeskHarness:
         )
         runtime = Runtime(settings, config, platforms=platforms, clock=clock, directory=directory)
         runtime.prepare()
+        if periodic_jobs:  # as a worker does (access reconciliation, scheduled reviews)
+            runtime.start_periodic_jobs()
         return cls(runtime, clock)
 
     def _collect(self) -> list[str]:

@@ -167,6 +167,27 @@ class LdapDirectory:
                 if e.get("type") == "searchResEntry"
             )
 
+    def members(self, group: str) -> list[str]:
+        with self._connection() as connection:
+            found = connection.search(
+                self.groups_base,
+                f"(&(objectClass=groupOfNames)(cn={escape_filter_chars(group)}))",
+                search_scope=ldap3.SUBTREE,
+                attributes=["member"],
+                size_limit=2,
+            )
+            entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+            if not found or len(entries) != 1:
+                raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
+            # Members outside the people branch (the placeholder a groupOfNames needs)
+            # are no desk names.
+            names = (
+                _uid(dn)
+                for dn in _all(entries[0]["attributes"].get("member"))
+                if dn.lower().endswith(self.people_base.lower())
+            )
+            return sorted(n for n in names if n)
+
     def add_to_group(self, name: str, group: str) -> bool:
         return self._change_group(name, group, ldap3.MODIFY_ADD, "attributeOrValueExists")
 

@@ -1,10 +1,18 @@
 """The desk's commands: one module per process, each registering its subcommands and
 handlers in `TABLE`. Add a process's module to the imports below (order is help order)."""
 
-from bot.commands import desk, incident, kb, problem, request, survey  # noqa: F401  (registers their subcommands)
+from bot.commands import (  # noqa: F401  (registers their subcommands)
+    access,
+    desk,
+    incident,
+    kb,
+    problem,
+    request,
+    survey,
+)
 from bot.commands.spec import TABLE, Arg, Call, Command, Flag, Invocation, Reply, Subcommand
 
-TABLE.order(("incident", "request", "problem", "kb", "survey", "desk"))
+TABLE.order(("incident", "request", "access", "problem", "kb", "survey", "desk"))
 COMMANDS = TABLE.commands
 
 __all__ = [

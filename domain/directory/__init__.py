@@ -79,6 +79,9 @@ class Directory(Protocol):
     def groups(self) -> list[str]:
         """The names of the groups the desk may change."""
 
+    def members(self, group: str) -> list[str]:
+        """The desk names of a group's members (NotFound when there is no such group)."""
+
     def add_to_group(self, name: str, group: str) -> bool:
         """Make `name` a member of `group`; False when they already were."""
 

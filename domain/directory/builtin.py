@@ -84,6 +84,16 @@ class BuiltinDirectory:
     def groups(self) -> list[str]:
         return list(self.session.scalars(select(DirectoryGroup.name).order_by(DirectoryGroup.name)))
 
+    def members(self, group: str) -> list[str]:
+        self._require_group(group)
+        return list(
+            self.session.scalars(
+                select(DirectoryMember.member)
+                .where(DirectoryMember.group_name == group)
+                .order_by(DirectoryMember.member)
+            )
+        )
+
     def add_to_group(self, name: str, group: str) -> bool:
         self._require_group(group)
         try:

@@ -36,7 +36,16 @@ PEOPLE = {
     "frank": ("Frank Fischer", "frank@example.com", "grace", None),
     "grace": ("Grace Hopper", "grace@example.com", None, None),
 }
-GROUPS = {"all-staff": list(PEOPLE), "engineering-news": ["carol", "erin"], "sales-news": ["grace"]}
+GROUPS = {
+    "all-staff": list(PEOPLE),
+    "engineering-news": ["carol", "erin"],
+    "sales-news": ["grace"],
+    # Access management's groups start with nobody: a groupOfNames must keep one member,
+    # so they hold a placeholder outside the people branch (the service account).
+    "prod-db-read": [],
+    "prod-db-admin": [],
+    "grafana-editors": [],
+}
 
 CONFIG = """
 include /etc/ldap/schema/core.schema
@@ -101,7 +110,7 @@ def seed_ldif() -> str:
         entries.append("\n".join(lines))
     for name, members in GROUPS.items():
         lines = [f"dn: cn={name},ou=groups,{BASE}", "objectClass: groupOfNames", f"cn: {name}"]
-        lines += [f"member: {person_dn(m)}" for m in members]
+        lines += [f"member: {person_dn(m)}" for m in members] or [f"member: {SERVICE}"]
         entries.append("\n".join(lines))
     return "\n\n".join(entries) + "\n"
 
@@ -175,7 +184,7 @@ class Slapd:
         return sorted(
             line.split("uid=", 1)[1].split(",", 1)[0]
             for line in out.splitlines()
-            if line.startswith("member:")
+            if line.startswith("member: uid=")  # not the placeholder of an empty group
         )
 
 

@@ -1,0 +1,130 @@
+"""A grant's timers (reminders before expiry, the expiry, directory retries), a review's
+reminders, and the periodic jobs: reconciliation and scheduled reviews."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from domain import timers
+from domain.access import reconcile as reconciling
+from domain.access import reviews
+from domain.access.directory_steps import end_grant, give, take
+from domain.access.records import AccessGrant, AccessJob, AccessReview
+from domain.access.steps import when
+from domain.context import SYSTEM, DeskContext
+from domain.notifications import notify_person
+from domain.records import Timer
+
+JOB = "access_job"
+
+
+def load_grants(ctx: DeskContext, ids: list[str]) -> dict:
+    return timers.lock_subjects(ctx, AccessGrant, ids)
+
+
+def load_reviews(ctx: DeskContext, ids: list[str]) -> dict:
+    return timers.lock_subjects(ctx, AccessReview, ids)
+
+
+def load_jobs(ctx: DeskContext, ids: list[str]) -> dict:
+    return timers.lock_subjects(ctx, AccessJob, ids)
+
+
+def _expiring(ctx: DeskContext, grant: AccessGrant, left: str) -> None:
+    if grant.state != "granted":
+        return
+    resource = ctx.policy.access.resources.get(grant.resource)
+    notify_person(
+        ctx,
+        grant.person,
+        "access_expiring",
+        subject=grant,
+        left=left,
+        until=when(grant.expires_at),
+        self_renew=bool(resource and resource.self_renew and not grant.break_glass),
+    )
+
+
+@timers.timer_handler("access_remind_day")
+def fire_remind_day(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """A day before expiry: the holder may renew."""
+    _expiring(ctx, grant, "a day")
+
+
+@timers.timer_handler("access_remind_hour")
+def fire_remind_hour(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """An hour before expiry: the last reminder."""
+    _expiring(ctx, grant, "an hour")
+
+
+@timers.timer_handler("access_expiry")
+def fire_expiry(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """The grant's time is up: the directory removes the group."""
+    if grant.state not in ("granted", "granting"):
+        return
+    end_grant(ctx, grant, "expired", SYSTEM, "its time ran out")
+
+
+@timers.timer_handler("access_retry")
+def fire_retry(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """Try the directory again: add for a grant being given, remove for one ending."""
+    if grant.state == "granting":
+        give(ctx, grant, SYSTEM)
+    elif grant.state == "ending":
+        take(ctx, grant, SYSTEM)
+
+
+@timers.timer_handler("access_review_reminder")
+def fire_review_reminder(ctx: DeskContext, timer: Timer, review: AccessReview) -> None:
+    """Owners who have not answered are reminded, daily, until the review is done."""
+    reviews.remind(ctx, review)
+
+
+@timers.timer_handler(JOB)
+def fire_job(ctx: DeskContext, timer: Timer, job: AccessJob) -> None:
+    """Run a periodic job, then schedule its next run."""
+    settings = ctx.policy.access
+    job.last_run_at = ctx.clock.now()
+    if job.job == "reconcile":
+        if not settings.resources:
+            return
+        # The next run first: a run that fails must not end the schedule.
+        timers.schedule(ctx, job, JOB, ctx.clock.now() + settings.reconcile_every)
+        found = reconciling.reconcile(ctx, SYSTEM, repair=settings.repair)
+        reconciling.report(ctx, found)
+        return
+    resource = settings.resources.get(job.resource)
+    if resource is None or resource.review_every is None:
+        return  # no longer configured: the job stops
+    timers.schedule(ctx, job, JOB, ctx.clock.now() + resource.review_every)
+    if reviews.open_review(ctx, resource.name) is None:
+        reviews.start_review(ctx, SYSTEM, resource.name)
+
+
+def schedule_jobs(ctx: DeskContext) -> None:
+    """At start-up: make sure each periodic job of the configuration has its next run."""
+    settings = ctx.policy.access
+    if not settings.resources:
+        return
+    wanted: dict[tuple[str, str], timedelta] = {("reconcile", ""): settings.reconcile_every}
+    for resource in settings.resources.values():
+        if resource.review_every is not None:
+            wanted[("review", resource.name)] = resource.review_every
+    jobs = {(j.job, j.resource): j for j in ctx.session.scalars(select(AccessJob))}
+    for (kind, resource), every in wanted.items():
+        job = jobs.get((kind, resource))
+        if job is None:
+            job = AccessJob(job=kind, resource=resource)
+            ctx.session.add(job)
+            ctx.session.flush()
+        pending = ctx.session.scalar(
+            select(Timer.id).where(
+                Timer.subject_type == AccessJob.subject_type,
+                Timer.subject_id == str(job.id),
+                Timer.state == "pending",
+            )
+        )
+        if pending is None:
+            timers.schedule(ctx, job, JOB, ctx.clock.now() + every)
