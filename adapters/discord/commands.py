@@ -9,6 +9,7 @@ grammar and the domain decide what it means, exactly as on Slack and the console
 from __future__ import annotations
 
 import inspect
+import keyword
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -98,10 +99,15 @@ def to_argv(command: str, sub: Subcommand, options: dict[str, Any]) -> list[str]
 
 
 def _callback(command: str, sub: Subcommand) -> Callable[..., Awaitable[None]]:
+    # An option named like a Python keyword (--for) gets a parameter name of its own
+    # ("for_") and keeps its name on Discord; the grammar's names are given back here.
+    renames: dict[str, str] = {}
+
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         desk = getattr(interaction.client, "desk", None)
         if desk is not None:
-            await desk.run_command(interaction, command, sub, options)
+            named = {renames.get(k, k): v for k, v in options.items()}
+            await desk.run_command(interaction, command, sub, named)
 
     # discord.py reads a command's options from its callback's signature: build one from the
     # grammar's definitions (keyword-only, so optional and required may come in any order).
@@ -115,17 +121,19 @@ def _callback(command: str, sub: Subcommand) -> Callable[..., Awaitable[None]]:
     completers: dict[str, Any] = {}
     for arg in sub.args:
         required = arg.required and (command, sub.name, arg.name) not in OPTIONAL_ARGS
-        params.append(_param(arg.name, str, required))
-        descriptions[arg.name] = arg.help or arg.name
+        name = _python_name(arg.name, renames)
+        params.append(_param(name, str, required))
+        descriptions[name] = arg.help or arg.name
     for flag in sub.flags:
-        params.append(_param(flag.name, bool if flag.is_switch else str, False))
-        descriptions[flag.name] = flag.help
+        name = _python_name(flag.name, renames)
+        params.append(_param(name, bool if flag.is_switch else str, False))
+        descriptions[name] = flag.help
         if flag.choices:
-            choices[flag.name] = [app_commands.Choice(name=c, value=c) for c in flag.choices]
+            choices[name] = [app_commands.Choice(name=c, value=c) for c in flag.choices]
         elif flag.name == "state" and state_choices(command):
-            choices[flag.name] = state_choices(command)
+            choices[name] = state_choices(command)
     for name in descriptions:
-        completer = completer_for(command, sub.name, name)
+        completer = completer_for(command, sub.name, renames.get(name, name))
         if completer is not None and name not in choices:
             completers[name] = _bind_completer(completer, sub.name)
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -133,7 +141,18 @@ def _callback(command: str, sub: Subcommand) -> Callable[..., Awaitable[None]]:
     callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_autocomplete__ = completers  # type: ignore[attr-defined]
+    # Discord shows (and sends) the grammar's name: "for", not "for_".
+    callback.__discord_app_commands_param_rename__ = dict(renames)  # type: ignore[attr-defined]
     return callback
+
+
+def _python_name(option: str, renames: dict[str, str]) -> str:
+    """A parameter name for an option: itself, or with "_" after a Python keyword."""
+    if option.isidentifier() and not keyword.iskeyword(option):
+        return option
+    name = option.replace("-", "_") + "_"
+    renames[name] = option
+    return name
 
 
 def _param(name: str, kind: type, required: bool) -> inspect.Parameter:

@@ -51,7 +51,7 @@ ACCOUNTS = {
     "olga": ("olga", ("Duty Managers",)),
 }
 CONFIGURED = ("alice", "bob", "dave", "carol", "erin", "frank", "grace")
-EXTRA_CHANNELS = ("network-team", "messaging-team", "major-incidents")
+EXTRA_CHANNELS = ("network-team", "messaging-team", "major-incidents", "security")
 
 CONFIG = """
 desk: {{name: Example Corp Service Desk, default_role: employee}}
@@ -60,7 +60,8 @@ channels:
   network-team: {{discord: "{network-team}"}}
   messaging-team: {{discord: "{messaging-team}"}}
   major-incidents: {{discord: "{major-incidents}"}}
-routing: {{triage: service-desk, escalation: major-incidents, triage_team: service-desk}}
+  security: {{discord: "{security}"}}
+routing: {{triage: service-desk, escalation: major-incidents, triage_team: service-desk, security: security}}
 people:
   alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}", manager: carol, recovery_email: alice@home.example}}
   bob: {{display_name: Bob Baker, roles: [agent], discord_id: "{bob}"}}
@@ -88,6 +89,24 @@ role_mapping:
   discord: {{"{agents}": agent, "{duty-managers}": admin}}
 directory:
   groups: {{sales-news: [grace]}}
+access:
+  resources:
+    prod-db:
+      description: Production PostgreSQL (customer data)
+      roles: {{read: prod-db-read, admin: prod-db-admin}}
+      owners: [carol, frank]
+      max_duration: 8h
+      default_duration: 4h
+      managed: exclusive
+      break_glass: {{teams: [network], roles: [read], max_duration: 1h}}
+    grafana:
+      description: Grafana dashboards
+      roles: {{editor: grafana-editors}}
+      owners: [dave]
+      max_duration: 30d
+      default_duration: 7d
+      reason_required: false
+      self_renew: true
 catalog:
   software-licence:
     title: Software licence

@@ -291,6 +291,33 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
         ("survey", "comment", {"id": f"SRV-{SURVEY}", "text": "quick and friendly"}),
     ),
     ("alice", f"/survey show SRV-{SURVEY}", ("survey", "show", {"id": f"SRV-{SURVEY}"})),
+    ("alice", "/access resources", ("access", "resources", {})),
+    (
+        "alice",
+        '/access request prod-db --role read --for 4h "debugging ticket 42"',
+        (
+            "access",
+            "request",
+            {"resource": "prod-db", "role": "read", "for": "4h", "reason": "debugging ticket 42"},
+        ),
+    ),
+    ("alice", "/access approve ACC-1", ("access", "approve", {"id": "ACC-1"})),  # refused
+    ("frank", "/access approve ACC-1", ("access", "approve", {"id": "ACC-1"})),
+    ("alice", "/access mine", ("access", "mine", {})),
+    ("carol", "/access show ACC-1", ("access", "show", {"id": "ACC-1"})),
+    ("carol", "/access list prod-db", ("access", "list", {"resource": "prod-db"})),
+    ("carol", "/access review prod-db", ("access", "review", {"resource": "prod-db"})),
+    ("carol", "/access keep ACC-1", ("access", "keep", {"id": "ACC-1"})),
+    ("alice", "/access renew ACC-1 --for 2h", ("access", "renew", {"id": "ACC-1", "for": "2h"})),
+    (
+        "carol",
+        '/access deny ACC-2 "ask again next week"',
+        ("access", "deny", {"id": "ACC-2", "reason": "ask again next week"}),
+    ),
+    ("bob", "/access request grafana", ("access", "request", {"resource": "grafana"})),
+    ("bob", "/access cancel ACC-3", ("access", "cancel", {"id": "ACC-3"})),
+    ("alice", "/access revoke ACC-1", ("access", "revoke", {"id": "ACC-1"})),
+    ("grace", "/access reconcile", ("access", "reconcile", {})),
 ]
 
 
