@@ -229,7 +229,7 @@ def test_silent_approvers_are_reminded_then_the_lead_is_asked(desk):
     desk.posts()
     posts = desk.advance(days=1)
     # The day's other post: the audit trail's head (docs/audit.md).
-    assert [p[:33] for p in posts if p.startswith("[#security]")] == [
+    assert [p[:32] for p in posts if p.startswith("[#security]")] == [
         "[#security] Audit chain head: 1:"
     ]
     assert [p[:40] for p in posts if not p.startswith("[#security]")] == [
