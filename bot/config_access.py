@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from domain.access.resources import AccessSettings, BreakGlass, Resource
+from domain.access_resources import AccessSettings, BreakGlass, Resource
 
 if TYPE_CHECKING:
     from bot.config import _Checker

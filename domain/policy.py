@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from domain.directory import PasswordPolicy
 
 if TYPE_CHECKING:
-    from domain.access.resources import AccessSettings
+    from domain.access_resources import AccessSettings
     from domain.catalog import CatalogItem
 
 ROLES = ("employee", "agent", "admin")
@@ -123,6 +123,6 @@ class DeskPolicy:
 
 
 def _no_access() -> AccessSettings:
-    from domain.access.resources import AccessSettings  # the process imports this module
+    from domain.access_resources import AccessSettings  # the process imports this module
 
     return AccessSettings()

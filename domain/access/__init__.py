@@ -30,10 +30,10 @@ from domain.access.queries import (
 )
 from domain.access.reconcile import Drift, Reconciliation, reconcile, report
 from domain.access.records import AccessEvent, AccessGrant, AccessJob, AccessReview
-from domain.access.resources import AccessSettings, BreakGlass, Resource
 from domain.access.reviews import keep_access, start_review, waiting_items
 from domain.access.snapshot import access_data
 from domain.access.states import ACCESS, KINDS
+from domain.access_resources import AccessSettings, BreakGlass, Resource
 
 PROCESS = "access"
 

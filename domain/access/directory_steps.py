@@ -23,7 +23,8 @@ from domain.notifications import notify_channel
 
 REMINDERS = (("access_remind_day", timedelta(days=1)), ("access_remind_hour", timedelta(hours=1)))
 EXPIRY_TIMERS = (*(kind for kind, _ in REMINDERS), "access_expiry")
-ALL_TIMERS = (*EXPIRY_TIMERS, "access_retry")
+APPROVAL_TIMERS = ("access_approval_reminder", "access_request_lapse")
+ALL_TIMERS = (*EXPIRY_TIMERS, *APPROVAL_TIMERS, "access_retry")
 
 
 def start_grant(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> None:
@@ -31,6 +32,7 @@ def start_grant(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> None:
     now = ctx.clock.now()
     grant.state, grant.approved_at = "granting", now
     grant.expires_at = now + timedelta(seconds=grant.duration_s)
+    timers.cancel(ctx, grant, APPROVAL_TIMERS)
     schedule_expiry(ctx, grant)
     how = "break-glass, without approval" if grant.break_glass else f"approved by {actor.name}"
     announce(

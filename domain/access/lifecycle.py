@@ -13,18 +13,20 @@ from difflib import get_close_matches
 
 from sqlalchemy import select
 
-from domain import approvals, audit, keys
+from domain import approvals, audit, keys, timers
 from domain.access.directory_steps import close, end_grant, schedule_expiry, start_grant
 from domain.access.records import AccessGrant
-from domain.access.resources import Resource
 from domain.access.states import ACCESS, HELD
 from domain.access.steps import colon, record_event, tell_holder, when
+from domain.access_resources import Resource
 from domain.clock import format_duration
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from domain.notifications import DM_THREAD, notify_person
 from domain.text import check_text
 
+APPROVAL_REMINDER = timedelta(days=1)  # then daily, while owners stay silent
+REQUEST_LAPSES = timedelta(days=3)  # an access request nobody answered in this long lapses
 # Called after a grant is revoked (an open access review takes it as its answer).
 ON_REVOKE: list[Callable[[DeskContext, Actor, AccessGrant], None]] = []
 
@@ -279,6 +281,9 @@ def _open(
         return grant
     for owner in approvers.people:
         notify_person(ctx, owner, "access_approval", subject=grant)
+    # Owners who stay silent are reminded daily; unanswered, the request lapses.
+    timers.schedule(ctx, grant, "access_approval_reminder", now + APPROVAL_REMINDER)
+    timers.schedule(ctx, grant, "access_request_lapse", now + REQUEST_LAPSES)
     return grant
 
 

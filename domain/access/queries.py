@@ -9,8 +9,8 @@ from sqlalchemy import select
 from domain import approvals
 from domain.access.lifecycle import find_resource, get_grant
 from domain.access.records import AccessEvent, AccessGrant
-from domain.access.resources import Resource
 from domain.access.states import ENDED
+from domain.access_resources import Resource
 from domain.context import Actor, DeskContext
 from domain.errors import PermissionDenied
 

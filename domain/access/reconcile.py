@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from domain import audit
 from domain.access.records import AccessGrant
-from domain.access.resources import Resource
 from domain.access.states import HELD
+from domain.access_resources import Resource
 from domain.context import Actor, DeskContext
 from domain.directory import DirectoryUnavailable
 from domain.errors import DeskError, PermissionDenied

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain import timers
+from domain import approvals, audit, timers
 from domain.access import reconcile as reconciling
 from domain.access import reviews
-from domain.access.directory_steps import end_grant, give, take
+from domain.access.directory_steps import close, end_grant, give, take
+from domain.access.lifecycle import APPROVAL_REMINDER, REQUEST_LAPSES
 from domain.access.records import AccessGrant, AccessJob, AccessReview
-from domain.access.steps import when
+from domain.access.steps import record_event, tell_holder, when
+from domain.clock import format_duration
 from domain.context import SYSTEM, DeskContext
 from domain.notifications import notify_person
 from domain.records import Timer
@@ -74,6 +76,33 @@ def fire_retry(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
         give(ctx, grant, SYSTEM)
     elif grant.state == "ending":
         take(ctx, grant, SYSTEM)
+
+
+@timers.timer_handler("access_approval_reminder")
+def fire_approval_reminder(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """Owners who have not answered are asked again, daily, until the request lapses."""
+    if grant.state != "pending":
+        return
+    waiting = approvals.waiting_on(ctx, grant, grant.asked)
+    for owner in waiting:
+        notify_person(ctx, owner, "access_approval", subject=grant, reminder=True)
+    if waiting:
+        record_event(ctx, grant, SYSTEM, "reminded", "Reminded " + ", ".join(waiting))
+    timers.schedule(ctx, grant, "access_approval_reminder", ctx.clock.now() + APPROVAL_REMINDER)
+
+
+@timers.timer_handler("access_request_lapse")
+def fire_lapse(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
+    """Nobody answered in time: the request is withdrawn, and its requester may ask again."""
+    if grant.state != "pending":
+        return
+    why = f"no owner answered in {format_duration(REQUEST_LAPSES)}"
+    close(ctx, grant, "cancelled", SYSTEM, why)
+    record_event(ctx, grant, SYSTEM, "lapsed", f"Lapsed: {why}")
+    audit.record(ctx, SYSTEM.name, "access.lapse", grant.key, {"reason": why})
+    tell_holder(
+        ctx, grant, f"withdrawn: {why}; ask again with /access request if you still need it"
+    )
 
 
 @timers.timer_handler("access_review_reminder")

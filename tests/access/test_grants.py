@@ -308,3 +308,28 @@ def test_who_sees_what(desk):
     assert "ACC-1 prod-db:read for alice" in owned and "grafana" not in owned
     assert "ACC-2 grafana:editor for bob" in desk.say("dave", "/access list --approvals")
     assert desk.say("dave", "/access list --approvals").startswith("Waiting for your approval (1)")
+
+
+def test_silent_owners_are_reminded_daily_then_the_request_lapses(desk):
+    desk.say("alice", READ)
+    desk.posts()
+    posts = desk.advance(days=1)
+    reminders = [p for p in posts if p.startswith(("[DM @carol]", "[DM @frank]"))]
+    assert len(reminders) == 2 and all(
+        p.split("] ", 1)[1].startswith("Reminder: ") for p in reminders
+    )
+    desk.say("frank", "/access deny ACC-1 later")  # answered: no more reminders of ACC-1
+    desk.say("alice", '/access request prod-db --role admin "vacuum"')
+    desk.posts()
+    posts = desk.advance(days=1)
+    reminded = sorted(p.split(" asks")[0] for p in posts if "Reminder: " in p)
+    assert reminded == ["[DM @carol] Reminder: @alice", "[DM @frank] Reminder: @alice"]
+    assert not [p for p in posts if "ACC-1" in p]
+    desk.advance(days=1)
+    posts = desk.advance(days=1)
+    assert (
+        "[DM @alice] ACC-2 prod-db:admin: withdrawn: no owner answered in 3d; ask again with "
+        "/access request if you still need it." in posts
+    )
+    assert _grant(desk, "ACC-2").state == "cancelled"
+    assert _members(desk, "prod-db-admin") == []

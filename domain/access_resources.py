@@ -1,6 +1,7 @@
-"""Resources one may be given access to, as configuration: the roles one can hold (each a
+"""Access management's resources as configuration: the roles one can hold (each a
 directory group), the owners who approve, how long access may last, and who may take it
-without approval in an emergency (break-glass). Plain values, read without a database."""
+without approval in an emergency (break-glass). Plain values, read without a database —
+and outside domain/access/, so reading the configuration does not import the process."""
 
 from __future__ import annotations
 
