@@ -333,3 +333,38 @@ def test_silent_owners_are_reminded_daily_then_the_request_lapses(desk):
     )
     assert _grant(desk, "ACC-2").state == "cancelled"
     assert _members(desk, "prod-db-admin") == []
+
+
+def test_every_access_decision_is_in_the_audit_trail_and_a_changed_one_is_caught(desk):
+    from sqlalchemy import select, text
+
+    from domain import audit
+    from tests.harness import TEST_AUDIT_KEY
+
+    desk.say("alice", READ)
+    desk.say("carol", "/access approve ACC-1")
+    desk.say("frank", '/access revoke ACC-1 "ticket closed"')
+    desk.say("erin", '/access request prod-db --role read --for 30m "INC-7"')
+    table = audit.AuditRecord.__table__
+    with desk.runtime.database.engine.connect() as connection:
+        stored = list(connection.execute(select(table).order_by(table.c.seq)))
+        rows = [(r.actor, r.action, r.subject) for r in stored if r.subject.startswith("ACC-")]
+        revoke_seq = next(r.seq for r in stored if r.action == "access.revoke")
+        assert rows == [
+            ("alice", "access.request", "ACC-1"),
+            ("carol", "access.approve", "ACC-1"),
+            ("carol", "access.granted", "ACC-1"),
+            ("frank", "access.revoke", "ACC-1"),
+            ("frank", "access.revoked", "ACC-1"),
+            ("erin", "access.request", "ACC-2"),
+            ("erin", "access.granted", "ACC-2"),
+        ]
+        assert audit.verify(connection, TEST_AUDIT_KEY.encode()).ok
+    # Someone with write access to the database makes the revocation look like carol's.
+    with desk.runtime.database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_records SET actor = 'carol' WHERE action = 'access.revoke'")
+        )
+    with desk.runtime.database.engine.connect() as connection:
+        result = audit.verify(connection, TEST_AUDIT_KEY.encode())
+    assert (result.ok, result.broken_seq) == (False, revoke_seq)

@@ -282,3 +282,48 @@ async def test_the_expiry_reminder_offers_renew_which_asks_the_owners_again(desk
 def _exists(desk: SlackDeskHarness, key: str) -> bool:
     with desk.runtime.database.transaction() as session:
         return session.get(access.AccessGrant, int(key.split("-")[1])) is not None
+
+
+async def test_break_glass_a_review_with_keep_buttons_and_a_reconciliation(desk, slack, clock):
+    # erin is on the network team: read for up to an hour needs no approval.
+    reply = await desk.reply(
+        await desk.command("U0ERIN", "/access request prod-db --role read --for 1h INC-7 down")
+    )
+    assert reply.args["text"].startswith("ACC-1: break-glass prod-db:read for 1h — active")
+    [announced] = await desk.posts(1, SECURITY)
+    assert announced.args["text"].startswith("BREAK-GLASS ACC-1: erin gets prod-db:read until")
+    assert _members(desk, "prod-db-read") == ["erin"]
+
+    # carol reviews prod-db: each owner who is not the holder gets Keep / Revoke.
+    started = await desk.say("U0CAROL", "/access review prod-db")
+    assert started.startswith("Access review of prod-db started")
+    [asked] = await desk.posts(1, "U0FRANK", where=lambda c: "Access review" in _text(c))
+    assert button_ids(asked.args["blocks"]) == ["access_keep", "access_revoke"]
+    pressed = await desk.press(
+        "U0FRANK", "access_keep", "ACC-1", channel="DU0FRANK", message_ts=asked.response["ts"]
+    )
+    assert (await desk.reply(pressed)).args["text"] == "ACC-1 is kept."
+    [carols] = await desk.posts(1, "U0CAROL", where=lambda c: "Access review" in _text(c))
+    late = await desk.press("U0CAROL", "access_keep", "ACC-1", channel="DU0CAROL")
+    # One answer per grant: the review was complete with frank's.
+    assert (await desk.reply(late)).args["text"] == (
+        "ACC-1 is not in an open access review: nothing to keep."
+    )
+    [done] = await desk.posts(1, SECURITY, where=lambda c: "review" in c.args.get("text", ""))
+    assert done.args["text"] == (
+        "Access review of prod-db is complete: Started 2026-01-05 by carol; Kept: ACC-1; "
+        "Revoked: none."
+    )
+
+    # At expiry the directory takes it away; someone puts erin back by hand, and bob too.
+    clock.advance(timedelta(hours=1))
+    desk.runtime.worker.wake()
+    await desk.until(lambda: _state(desk, "ACC-1") == "Expired", what="ACC-1 expired")
+    assert _members(desk, "prod-db-read") == []
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        ctx.directory.add_to_group("erin", "prod-db-read")
+        ctx.directory.add_to_group("bob", "prod-db-read")
+    found = await desk.say("U0GRACE", "/access reconcile prod-db --repair")
+    assert "repaired: erin is still in prod-db-read though ACC-1 has ended" in found
+    assert "drift: bob is in prod-db-read (prod-db) and nobody granted it" in found
+    assert _members(desk, "prod-db-read") == ["bob"]
