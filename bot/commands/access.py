@@ -81,10 +81,20 @@ def request(call: Call) -> Reply:
             "This is announced in the security channel.",
         )
     return done(
-        grant,
-        f"{grant.key}: you asked for {what}. Waiting for approval by "
-        f"{', '.join(grant.asked.people)}; I'll DM you each step.",
+        grant, f"{grant.key}: you asked for {what}. {_waiting(grant)}; I'll DM you each step."
     )
+
+
+def _waiting(grant: AccessGrant) -> str:
+    """ "Waiting for approval by carol, frank (2 must approve)"."""
+    asked = grant.asked
+    people = ", ".join(asked.people)
+    if asked.required <= 1:
+        return f"Waiting for approval by {people}"
+    must = "both" if asked.required == len(asked.people) == 2 else str(asked.required)
+    if asked.required == len(asked.people) > 2:
+        must = "all"
+    return f"Waiting for approval by {people} ({must} must approve)"
 
 
 @sub(
@@ -161,8 +171,8 @@ def renew(call: Call) -> Reply:
         return done(grant, f"{grant.key} is renewed until {grant.expires_at:%Y-%m-%d %H:%M} UTC.")
     return done(
         grant,
-        f"{grant.key} asks to renew ACC-{grant.renewal_of}; waiting for approval by "
-        f"{', '.join(grant.asked.people)}.",
+        f"{grant.key} asks to renew ACC-{grant.renewal_of}; {_waiting(grant)[0].lower()}"
+        f"{_waiting(grant)[1:]}.",
     )
 
 

@@ -368,3 +368,36 @@ def test_every_access_decision_is_in_the_audit_trail_and_a_changed_one_is_caught
     with desk.runtime.database.engine.connect() as connection:
         result = audit.verify(connection, TEST_AUDIT_KEY.encode())
     assert (result.ok, result.broken_seq) == (False, revoke_seq)
+
+
+def test_two_of_the_owners_must_approve_where_the_resource_says_so(database_url):
+    from bot.config import example_config_path, load_config_text
+
+    text = (
+        example_config_path()
+        .read_text()
+        .replace(
+            "      owners: [carol, frank]\n      approvals: 1",
+            "      owners: [carol, frank, grace]\n      approvals: 2",
+        )
+    )
+    desk = DeskHarness.start(database_url, load_config_text(text, "deskbot.yaml"))
+    try:
+        assert "Waiting for approval by carol, frank, grace (2 must approve);" in desk.say(
+            "alice", READ
+        )
+        assert desk.say("carol", "/access approve ACC-1") == (
+            "You approved ACC-1; it needs more approvals."
+        )
+        assert _members(desk, "prod-db-read") == []
+        assert desk.say("carol", "/access approve ACC-1") == (
+            "You already answered on ACC-1 (approved)."
+        )
+        assert desk.say("grace", "/access approve ACC-1") == "You approved ACC-1; it is now active."
+        assert _members(desk, "prod-db-read") == ["alice"]
+        # frank, an owner, asks: two of the others must agree, and there are exactly two.
+        assert "Waiting for approval by carol, grace (both must approve);" in desk.say(
+            "frank", '/access request prod-db --role admin "vacuum"'
+        )
+    finally:
+        desk.close()
