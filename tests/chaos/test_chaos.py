@@ -205,7 +205,8 @@ def _first_mentions(slack) -> dict[int, str]:
 
 
 def _cards(slack) -> int:
-    return len(set(_card_posts(slack)))
+    """How many incidents have had their card posted (alone or in a digest)."""
+    return len({n for numbers in _card_posts(slack) for n in numbers})
 
 
 def _check(slack, url: str, acknowledged: dict[int, str], figures: Counter) -> None:
