@@ -1,21 +1,31 @@
 """The LDAP directory (OpenLDAP, 389 DS, Active Directory's LDAP): people under a people
 base (`uid`), groups of names under a groups base (`cn`, `member` DNs), the manager as a DN.
 
-Each call opens a connection, binds as the service account (password from
-DESKBOT_LDAP_PASSWORD), does its work and unbinds: the desk's changes are rare and small,
-and a connection kept open would only go stale. Every failure to reach or use the server
-is a `DirectoryUnavailable` with a sentence a person can read; the password never appears
-in one.
+The directory of one unit of work (`ldap_factory` makes one per database session) opens
+one connection when it is first used, binds as the service account (password from
+DESKBOT_LDAP_PASSWORD), and keeps it, and the people's DNs it looked up, for as long as
+the unit of work holds it: when the unit of work ends, its context and with it this
+directory are dropped, and the connection is unbound then (or at `close()`). A timer batch
+that takes away two hundred grants binds once, not two hundred times. Between units of
+work nothing is kept, since a connection held open would only go stale. A connection that
+fails is dropped: a call that failed on the kept connection (other than by a timeout) is
+tried once more on a fresh one, since the kept one may just have gone stale, and the next
+call opens a new one. A directory made without a unit of work
+(`LdapDirectory(...)` itself) connects and unbinds on every call. Every failure to reach
+or use the server is a `DirectoryUnavailable` with a sentence a person can read; the
+password never appears in one.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+import weakref
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import ldap3
@@ -32,6 +42,7 @@ from domain.directory import (
 from domain.errors import NotFound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PASSWORD_ENV = "DESKBOT_LDAP_PASSWORD"
 
@@ -67,12 +78,59 @@ class LdapDirectory:
         self.recovery_attribute = recovery_attribute
         self.policy = password_policy or PasswordPolicy()
         self.policy_dn = policy_dn  # the ppolicy entry whose pwdMinLength also applies
+        # Kept only by the directory of a unit of work (`for_unit_of_work`): the bound
+        # connection (in a cell the finalizer can empty) and the DNs found by uid.
+        self._keep = False
+        self._cell: list[ldap3.Connection | None] = [None]
+        self._dns: dict[str, str] = {}
+
+    def for_unit_of_work(self) -> LdapDirectory:
+        """A directory for one unit of work: it keeps one connection and the DNs it found
+        until `close()`, or until it is dropped (the unit of work is over)."""
+        unit = copy.copy(self)
+        unit._keep, unit._cell, unit._dns = True, [None], {}
+        weakref.finalize(unit, _close_cell, unit._cell)
+        return unit
+
+    def close(self) -> None:
+        """Unbind the kept connection, if any, and forget the DNs found."""
+        self._dns = {}
+        _close_cell(self._cell)
 
     def __repr__(self) -> str:  # never the password
         return f"LdapDirectory({self.url}, bind {self.bind_dn})"
 
-    @contextmanager
-    def _connection(self) -> Iterator[ldap3.Connection]:
+    def _run(self, work: Callable[[ldap3.Connection], T], *, retry: bool = True) -> T:
+        """`work` on a bound connection: the kept one, or a new one (kept if this
+        directory keeps it). A failure of the server is a DirectoryUnavailable."""
+        kept = self._cell[0]
+        reused = kept is not None
+        connection = kept if kept is not None else self._open()
+        try:
+            result = work(connection)
+        except LDAPException as exc:
+            self._drop(connection)
+            if reused and retry and not _timed_out(exc):
+                # The kept connection may have gone stale (slapd restarted, an idle timeout
+                # closed it): once more, on a fresh one, as a call of its own would be.
+                log.info(
+                    "ldap: kept connection to %s failed (%s); reconnecting",
+                    self.url,
+                    type(exc).__name__,
+                )
+                return self._run(work)
+            log.warning("ldap: %s failed: %s", self.url, type(exc).__name__)
+            raise DirectoryUnavailable(_unreachable(exc)) from None
+        except (NotFound, PasswordRefused):
+            self._done(connection)  # an answer: the connection is fine
+            raise
+        except BaseException:
+            self._drop(connection)  # a refusal or worse: the next call starts afresh
+            raise
+        self._done(connection)
+        return result
+
+    def _open(self) -> ldap3.Connection:
         # A Server per connection: ldap3 marks a server it failed to reach unavailable for
         # a while, which would turn a retry after an outage into another failure.
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED)  # the server's certificate is checked
@@ -87,7 +145,7 @@ class LdapDirectory:
         # a server on this very machine (a local proxy, the tests' slapd).
         plain = self.url.startswith("ldaps://") or _loopback(self.url)
         try:
-            connection = ldap3.Connection(
+            return ldap3.Connection(
                 server,
                 user=self.bind_dn or None,
                 password=self._password or None,
@@ -98,17 +156,23 @@ class LdapDirectory:
         except LDAPException as exc:
             log.warning("ldap: cannot bind to %s: %s", self.url, type(exc).__name__)
             raise DirectoryUnavailable(_unreachable(exc)) from None
-        try:
-            yield connection
-        except LDAPException as exc:
-            log.warning("ldap: %s failed: %s", self.url, type(exc).__name__)
-            raise DirectoryUnavailable(_unreachable(exc)) from None
-        finally:
-            with suppress(LDAPException):  # the work is done; a failed goodbye changes nothing
-                connection.unbind()
+
+    def _done(self, connection: ldap3.Connection) -> None:
+        """After a call: keep the connection for the unit of work, or unbind it."""
+        if not self._keep:
+            _unbind(connection)
+            return
+        self._cell[0] = connection
+
+    def _drop(self, connection: ldap3.Connection) -> None:
+        if self._cell[0] is connection:
+            self._cell[0] = None
+        _unbind(connection)
 
     def person_dn(self, connection: ldap3.Connection, name: str) -> str | None:
-        """The DN of the person whose uid is `name`, or None."""
+        """The DN of the person whose uid is `name`, or None (found once per unit of work)."""
+        if name in self._dns:
+            return self._dns[name]
         connection.search(
             self.people_base,
             f"(uid={escape_filter_chars(name)})",
@@ -118,34 +182,17 @@ class LdapDirectory:
         )
         entries = connection.response or []
         found = [e["dn"] for e in entries if e.get("type") == "searchResEntry"]
-        return found[0] if len(found) == 1 else None
+        if len(found) != 1:
+            return None
+        if self._keep:
+            self._dns[name] = found[0]
+        return found[0]
 
     def find_person(self, name: str) -> DirectoryPerson | None:
-        with self._connection() as connection:
-            wanted = ["cn", "mail", self.manager_attribute, self.recovery_attribute]
-            connection.search(
-                self.people_base,
-                f"(uid={escape_filter_chars(name)})",
-                search_scope=ldap3.SUBTREE,
-                attributes=list(dict.fromkeys(wanted)),
-                size_limit=2,
-            )
-            entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
-            if len(entries) != 1:
-                return None
-            entry = entries[0]
-            attributes: dict[str, Any] = entry["attributes"]
-            connection.search(
-                self.groups_base,
-                f"(&(objectClass=groupOfNames)(member={escape_filter_chars(entry['dn'])}))",
-                search_scope=ldap3.SUBTREE,
-                attributes=["cn"],
-            )
-            groups = sorted(
-                _first(e["attributes"].get("cn"))
-                for e in connection.response or []
-                if e.get("type") == "searchResEntry"
-            )
+        found = self._run(lambda connection: self._person_and_groups(connection, name))
+        if found is None:
+            return None
+        attributes, groups = found
         mails = _all(attributes.get("mail"))
         # Its own attribute (multi-valued `mail` has no order to tell work from private).
         recovery = _all(attributes.get(self.recovery_attribute))
@@ -158,35 +205,68 @@ class LdapDirectory:
             groups=tuple(g for g in groups if g),
         )
 
+    def _person_and_groups(
+        self, connection: ldap3.Connection, name: str
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        wanted = ["cn", "mail", self.manager_attribute, self.recovery_attribute]
+        connection.search(
+            self.people_base,
+            f"(uid={escape_filter_chars(name)})",
+            search_scope=ldap3.SUBTREE,
+            attributes=list(dict.fromkeys(wanted)),
+            size_limit=2,
+        )
+        entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+        if len(entries) != 1:
+            return None
+        entry = entries[0]
+        attributes: dict[str, Any] = entry["attributes"]
+        connection.search(
+            self.groups_base,
+            f"(&(objectClass=groupOfNames)(member={escape_filter_chars(entry['dn'])}))",
+            search_scope=ldap3.SUBTREE,
+            attributes=["cn"],
+        )
+        groups = sorted(
+            _first(e["attributes"].get("cn"))
+            for e in connection.response or []
+            if e.get("type") == "searchResEntry"
+        )
+        return attributes, groups
+
     def groups(self) -> list[str]:
-        with self._connection() as connection:
-            connection.search(self.groups_base, "(objectClass=groupOfNames)", attributes=["cn"])
-            return sorted(
-                _first(e["attributes"].get("cn"))
-                for e in connection.response or []
-                if e.get("type") == "searchResEntry"
-            )
+        return self._run(self._groups)
+
+    def _groups(self, connection: ldap3.Connection) -> list[str]:
+        connection.search(self.groups_base, "(objectClass=groupOfNames)", attributes=["cn"])
+        return sorted(
+            _first(e["attributes"].get("cn"))
+            for e in connection.response or []
+            if e.get("type") == "searchResEntry"
+        )
 
     def members(self, group: str) -> list[str]:
-        with self._connection() as connection:
-            found = connection.search(
-                self.groups_base,
-                f"(&(objectClass=groupOfNames)(cn={escape_filter_chars(group)}))",
-                search_scope=ldap3.SUBTREE,
-                attributes=["member"],
-                size_limit=2,
-            )
-            entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
-            if not found or len(entries) != 1:
-                raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
-            # Members outside the people branch (the placeholder a groupOfNames needs)
-            # are no desk names.
-            names = (
-                _uid(dn)
-                for dn in _all(entries[0]["attributes"].get("member"))
-                if dn.lower().endswith(self.people_base.lower())
-            )
-            return sorted(n for n in names if n)
+        return self._run(lambda connection: self._members(connection, group))
+
+    def _members(self, connection: ldap3.Connection, group: str) -> list[str]:
+        found = connection.search(
+            self.groups_base,
+            f"(&(objectClass=groupOfNames)(cn={escape_filter_chars(group)}))",
+            search_scope=ldap3.SUBTREE,
+            attributes=["member"],
+            size_limit=2,
+        )
+        entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+        if not found or len(entries) != 1:
+            raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
+        # Members outside the people branch (the placeholder a groupOfNames needs)
+        # are no desk names.
+        names = (
+            _uid(dn)
+            for dn in _all(entries[0]["attributes"].get("member"))
+            if dn.lower().endswith(self.people_base.lower())
+        )
+        return sorted(n for n in names if n)
 
     def add_to_group(self, name: str, group: str) -> bool:
         return self._change_group(name, group, ldap3.MODIFY_ADD, "attributeOrValueExists")
@@ -195,63 +275,74 @@ class LdapDirectory:
         return self._change_group(name, group, ldap3.MODIFY_DELETE, "noSuchAttribute")
 
     def _change_group(self, name: str, group: str, operation: str, unchanged: str) -> bool:
-        with self._connection() as connection:
-            member = self.person_dn(connection, name)
-            if member is None:
-                raise NotFound(f"The LDAP directory has nobody with the user name '{name[:64]}'.")
-            group_dn = f"cn={escape_rdn(group)},{self.groups_base}"
-            if connection.modify(group_dn, {"member": [(operation, [member])]}):
-                return True
-            outcome = connection.result.get("description")
-            if outcome == unchanged:
-                return False
-            if outcome == "noSuchObject":
-                raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
-            if outcome == "insufficientAccessRights":
-                raise DirectoryUnavailable(
-                    f"The LDAP directory refused to change {group[:64]}: deskbot's account "
-                    "may not write to it."
-                )
-            raise DirectoryUnavailable(f"The LDAP directory refused the change ({outcome}).")
+        return self._run(
+            lambda connection: self._change(connection, name, group, operation, unchanged)
+        )
+
+    def _change(
+        self, connection: ldap3.Connection, name: str, group: str, operation: str, unchanged: str
+    ) -> bool:
+        member = self.person_dn(connection, name)
+        if member is None:
+            raise NotFound(f"The LDAP directory has nobody with the user name '{name[:64]}'.")
+        group_dn = f"cn={escape_rdn(group)},{self.groups_base}"
+        if connection.modify(group_dn, {"member": [(operation, [member])]}):
+            return True
+        outcome = connection.result.get("description")
+        if outcome == unchanged:
+            return False
+        if outcome == "noSuchObject":
+            raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
+        if outcome == "insufficientAccessRights":
+            raise DirectoryUnavailable(
+                f"The LDAP directory refused to change {group[:64]}: deskbot's account "
+                "may not write to it."
+            )
+        raise DirectoryUnavailable(f"The LDAP directory refused the change ({outcome}).")
 
     def set_password(self, name: str, password: str) -> None:
         reasons = self.policy.problems(password, name)
         if reasons:
             raise PasswordRefused(reasons)
-        with self._connection() as connection:
-            dn = self.person_dn(connection, name)
-            if dn is None:
-                raise NotFound(f"The LDAP directory has nobody with the user name '{name[:64]}'.")
-            if not connection.extend.standard.modify_password(user=dn, new_password=password):
-                outcome = connection.result.get("description")
-                message = str(connection.result.get("message") or outcome)
-                if outcome == "constraintViolation":
-                    raise PasswordRefused([_policy_words(message)])
-                raise DirectoryUnavailable(
-                    f"The LDAP directory refused the new password ({outcome})."
-                )
+        # Not tried twice: a change that went through would be refused as "in history".
+        self._run(lambda connection: self._set_password(connection, name, password), retry=False)
+
+    def _set_password(self, connection: ldap3.Connection, name: str, password: str) -> None:
+        dn = self.person_dn(connection, name)
+        if dn is None:
+            raise NotFound(f"The LDAP directory has nobody with the user name '{name[:64]}'.")
+        if not connection.extend.standard.modify_password(user=dn, new_password=password):
+            outcome = connection.result.get("description")
+            message = str(connection.result.get("message") or outcome)
+            if outcome == "constraintViolation":
+                raise PasswordRefused([_policy_words(message)])
+            raise DirectoryUnavailable(f"The LDAP directory refused the new password ({outcome}).")
 
     def password_policy(self) -> PasswordPolicy:
         """The config's minimums, raised to the directory's own ppolicy pwdMinLength."""
         if not self.policy_dn:
             return self.policy
-        with self._connection() as connection:
-            connection.search(
-                self.policy_dn,
-                "(objectClass=*)",
-                search_scope=ldap3.BASE,
-                attributes=["pwdMinLength"],
-            )
-            entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+        entries = self._run(self._policy_entries)
         found = _first(entries[0]["attributes"].get("pwdMinLength")) if entries else None
         if found is None or not str(found).isdigit():
             return self.policy
         return replace(self.policy, min_length=max(self.policy.min_length, int(found)))
 
+    def _policy_entries(self, connection: ldap3.Connection) -> list[dict[str, Any]]:
+        connection.search(
+            self.policy_dn,
+            "(objectClass=*)",
+            search_scope=ldap3.BASE,
+            attributes=["pwdMinLength"],
+        )
+        return [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
+
 
 def ldap_factory(settings, password: str):
-    """A `DirectoryFactory` for the config's `directory:` (kind ldap); one LDAP client is
-    shared, since it holds no connection between calls."""
+    """A `DirectoryFactory` for the config's `directory:` (kind ldap): for a session, a
+    directory of its own that keeps one connection for that unit of work (unbound when the
+    unit of work drops it); without one (None), a shared directory that connects on every
+    call."""
     directory = LdapDirectory(
         url=settings.url,
         base_dn=settings.base_dn,
@@ -267,7 +358,7 @@ def ldap_factory(settings, password: str):
     )
 
     def factory(session: Any) -> LdapDirectory:
-        return directory
+        return directory if session is None else directory.for_unit_of_work()
 
     return factory
 
@@ -279,6 +370,17 @@ POLICY_WORDS = {
     "not being changed": "it is the password you have now",
     "too young": "it was changed too recently to change again yet",
 }
+
+
+def _close_cell(cell: list[ldap3.Connection | None]) -> None:
+    connection, cell[0] = cell[0], None
+    if connection is not None:
+        _unbind(connection)
+
+
+def _unbind(connection: ldap3.Connection) -> None:
+    with suppress(LDAPException):  # the work is done; a failed goodbye changes nothing
+        connection.unbind()
 
 
 def _loopback(url: str) -> bool:
@@ -296,9 +398,13 @@ def _unreachable(exc: LDAPException) -> str:
     kind = type(exc).__name__
     if "Bind" in kind or "InvalidCredentials" in kind:
         return "The LDAP directory refused deskbot's sign-in; tell the desk's administrator."
-    if "Timeout" in kind or "timed out" in str(exc):
+    if _timed_out(exc):
         return "The LDAP directory did not answer in time; try again in a few minutes."
     return "The LDAP directory cannot be reached right now; try again in a few minutes."
+
+
+def _timed_out(exc: LDAPException) -> bool:
+    return "Timeout" in type(exc).__name__ or "timed out" in str(exc)
 
 
 def _first(value: Any) -> str | None:
