@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 
 from sqlalchemy.exc import OperationalError
 
@@ -85,7 +86,7 @@ class TimerWorker:
             # own, so only the failing one is lost (and marked failed).
             try:
                 with session.begin_nested():
-                    fired = [t for t in batch if self._fire(ctx, t, subjects)]
+                    fired = self._fire_all(ctx, batch, subjects)
                     timers.mark_fired(ctx, fired)
                     pending.write(session)
                     session.flush()
@@ -115,6 +116,21 @@ class TimerWorker:
                     )
                     timer.state = "failed"
             return done, len(batch)
+
+    def _fire_all(self, ctx: DeskContext, batch: list, subjects: dict) -> list:
+        """Fire a batch in due order; kinds with a batch handler go together after the
+        rest (a grant's last reminder before its expiry). Returns the timers fired."""
+        fired, together = [], defaultdict(list)
+        for timer in batch:
+            subject = subjects.get((timer.subject_type, timer.subject_id))
+            if timer.kind in timers.BATCH_HANDLERS and subject not in (None, timers.GONE):
+                together[timer.kind].append((timer, subject))
+            elif self._fire(ctx, timer, subjects):
+                fired.append(timer)
+        for kind, due in together.items():
+            timers.fire_batch(ctx, kind, due)
+            fired += [timer for timer, _ in due]
+        return fired
 
     @staticmethod
     def _fire(ctx: DeskContext, timer, subjects: dict) -> bool:

@@ -24,7 +24,11 @@ TimerHandler = Callable[[DeskContext, Timer, Any], None]
 # (ctx, ids) -> {id: subject}, locking with SKIP LOCKED: busy subjects are left out.
 SubjectLoader = Callable[[DeskContext, list[str]], dict[str, Any]]
 
+# (ctx, [(timer, subject), …]) -> None: a kind whose timers of one batch are fired together.
+BatchHandler = Callable[[DeskContext, list[tuple[Timer, Any]]], None]
+
 HANDLERS: dict[str, TimerHandler] = {}
+BATCH_HANDLERS: dict[str, BatchHandler] = {}
 LOADERS: dict[str, SubjectLoader] = {}
 # Run when a desk starts (after migrations): processes seed their periodic jobs' timers.
 ON_START: list[Callable[[DeskContext], None]] = []
@@ -40,6 +44,25 @@ def timer_handler(kind: str) -> Callable[[TimerHandler], TimerHandler]:
         return handler
 
     return register
+
+
+def batch_handler(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a function that fires all of a batch's timers of `kind` at once (ten
+    thousand grants expiring in a day cost one directory change per group, not one each).
+    A timer fired alone (a retry after a failed batch) goes through it as a batch of one."""
+
+    def register(handler: BatchHandler) -> BatchHandler:
+        BATCH_HANDLERS[kind] = handler
+        timer_handler(kind)(lambda ctx, timer, subject: handler(ctx, [(timer, subject)]))
+        return handler
+
+    return register
+
+
+def fire_batch(ctx: DeskContext, kind: str, due: list[tuple[Timer, Any]]) -> None:
+    """Fire a batch's timers of one kind with a batch handler (their subjects loaded and
+    locked, none busy or gone); then the caller marks them fired."""
+    BATCH_HANDLERS[kind](ctx, due)
 
 
 def register_loader(subject_type: str, loader: SubjectLoader) -> None:
@@ -64,11 +87,18 @@ def schedule(ctx: DeskContext, subject: Any, kind: str, due_at: datetime) -> Non
 
 def cancel(ctx: DeskContext, subject: Any, kinds: Iterable[str]) -> None:
     """Cancel the subject's pending timers of these kinds."""
+    cancel_many(ctx, subject.subject_type, [subject.id], kinds)
+
+
+def cancel_many(
+    ctx: DeskContext, subject_type: str, ids: Iterable[Any], kinds: Iterable[str]
+) -> None:
+    """Cancel the pending timers of these kinds of many subjects of one type, in one go."""
     ctx.session.execute(
         update(Timer)
         .where(
-            Timer.subject_type == subject.subject_type,
-            Timer.subject_id == str(subject.id),
+            Timer.subject_type == subject_type,
+            Timer.subject_id.in_([str(i) for i in ids]),
             Timer.state == "pending",
             Timer.kind.in_(list(kinds)),
         )

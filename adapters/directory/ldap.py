@@ -249,6 +249,64 @@ class LdapDirectory:
         return self._run(lambda connection: self._members(connection, group))
 
     def _members(self, connection: ldap3.Connection, group: str) -> list[str]:
+        # Members outside the people branch (the placeholder a groupOfNames needs) are no
+        # desk names.
+        people = self.people_base.lower()
+        names = (
+            _uid(dn) for dn in self._member_dns(connection, group) if dn.lower().endswith(people)
+        )
+        return sorted(n for n in names if n)
+
+    def add_to_group(self, name: str, group: str) -> bool:
+        return self._change_group(name, group, ldap3.MODIFY_ADD, "attributeOrValueExists")
+
+    def remove_from_group(self, name: str, group: str) -> bool:
+        return self._change_group(name, group, ldap3.MODIFY_DELETE, "noSuchAttribute")
+
+    def remove_members(self, group: str, names: list[str]) -> list[str]:
+        return self._run(lambda connection: self._remove_members(connection, group, names))
+
+    def _remove_members(
+        self, connection: ldap3.Connection, group: str, names: list[str]
+    ) -> list[str]:
+        # One search for the people's DNs and one modify for the lot, where one person at a
+        # time would search and rewrite the group each time.
+        found: dict[str, str] = {}
+        for start in range(0, len(names), 100):
+            chunk = names[start : start + 100]
+            either = "".join(f"(uid={escape_filter_chars(n)})" for n in chunk)
+            connection.search(
+                self.people_base,
+                f"(|{either})",
+                search_scope=ldap3.SUBTREE,
+                attributes=["uid"],
+            )
+            for entry in connection.response or []:
+                if entry.get("type") == "searchResEntry":
+                    uid = _first(entry["attributes"].get("uid"))
+                    if uid in chunk:
+                        found[entry["dn"]] = uid
+        group_dn = f"cn={escape_rdn(group)},{self.groups_base}"
+        leaving = list(found)
+        if leaving and not connection.modify(
+            group_dn, {"member": [(ldap3.MODIFY_DELETE, leaving)]}
+        ):
+            outcome = connection.result.get("description")
+            if outcome == "noSuchObject":
+                return []  # no such group: nobody is in it
+            if outcome != "noSuchAttribute":
+                self._refused(group, outcome)
+            # Someone was no member (drift, or removed by hand): the group's own list
+            # says who is, and the rest go in a second modify.
+            present = {dn.lower() for dn in self._member_dns(connection, group)}
+            leaving = [dn for dn in leaving if dn.lower() in present]
+            if leaving and not connection.modify(
+                group_dn, {"member": [(ldap3.MODIFY_DELETE, leaving)]}
+            ):
+                self._refused(group, connection.result.get("description"))
+        return sorted(found.values())
+
+    def _member_dns(self, connection: ldap3.Connection, group: str) -> list[str]:
         found = connection.search(
             self.groups_base,
             f"(&(objectClass=groupOfNames)(cn={escape_filter_chars(group)}))",
@@ -259,20 +317,16 @@ class LdapDirectory:
         entries = [e for e in connection.response or [] if e.get("type") == "searchResEntry"]
         if not found or len(entries) != 1:
             raise NotFound(f"The LDAP directory has no group '{group[:64]}'.")
-        # Members outside the people branch (the placeholder a groupOfNames needs)
-        # are no desk names.
-        names = (
-            _uid(dn)
-            for dn in _all(entries[0]["attributes"].get("member"))
-            if dn.lower().endswith(self.people_base.lower())
-        )
-        return sorted(n for n in names if n)
+        return _all(entries[0]["attributes"].get("member"))
 
-    def add_to_group(self, name: str, group: str) -> bool:
-        return self._change_group(name, group, ldap3.MODIFY_ADD, "attributeOrValueExists")
-
-    def remove_from_group(self, name: str, group: str) -> bool:
-        return self._change_group(name, group, ldap3.MODIFY_DELETE, "noSuchAttribute")
+    @staticmethod
+    def _refused(group: str, outcome: str | None) -> None:
+        if outcome == "insufficientAccessRights":
+            raise DirectoryUnavailable(
+                f"The LDAP directory refused to change {group[:64]}: deskbot's account "
+                "may not write to it."
+            )
+        raise DirectoryUnavailable(f"The LDAP directory refused the change ({outcome}).")
 
     def _change_group(self, name: str, group: str, operation: str, unchanged: str) -> bool:
         return self._run(

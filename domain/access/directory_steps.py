@@ -8,6 +8,7 @@ channel hears of the first one.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -67,52 +68,92 @@ def give(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> bool:
 
 def end_grant(ctx: DeskContext, grant: AccessGrant, how: str, actor: Actor, reason: str) -> None:
     """End a held grant (`how`: revoked or expired); the directory removes the group."""
-    grant.state, grant.ending = "ending", how
-    grant.ended_by, grant.end_reason = actor.name, reason or None
-    timers.cancel(ctx, grant, EXPIRY_TIMERS)
-    take(ctx, grant, actor)
+    end_many(ctx, [grant], how, actor, reason)
+
+
+def end_many(
+    ctx: DeskContext, grants: list[AccessGrant], how: str, actor: Actor, reason: str
+) -> None:
+    """End held grants together (a timer batch's expiries): one directory change per group."""
+    if not grants:
+        return
+    for grant in grants:
+        grant.state, grant.ending = "ending", how
+        grant.ended_by, grant.end_reason = actor.name, reason or None
+    timers.cancel_many(ctx, AccessGrant.subject_type, [g.id for g in grants], EXPIRY_TIMERS)
+    take_many(ctx, grants, actor)
 
 
 def take(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> bool:
-    """Remove the grant's group in the directory, unless another grant of the same person
-    still gives it; True when the grant has ended."""
-    other = ctx.session.scalar(
-        select(AccessGrant.id).where(
-            AccessGrant.person == grant.person,
-            AccessGrant.group_name == grant.group_name,
-            AccessGrant.id != grant.id,
-            AccessGrant.state.in_(("granting", "granted")),
+    """Remove the grant's group in the directory; True when the grant has ended."""
+    return bool(take_many(ctx, [grant], actor))
+
+
+def take_many(ctx: DeskContext, grants: list[AccessGrant], actor: Actor) -> list[AccessGrant]:
+    """Remove ending grants' groups in the directory — one change per group, leaving a group
+    another grant of the same person still gives — and end those grants. A group the
+    directory could not change keeps its grants ending, retried. Returns the grants ended."""
+    ids = [g.id for g in grants]
+    kept = {
+        (person, group): other
+        for person, group, other in ctx.session.execute(
+            select(AccessGrant.person, AccessGrant.group_name, AccessGrant.id).where(
+                AccessGrant.person.in_({g.person for g in grants}),
+                AccessGrant.group_name.in_({g.group_name for g in grants}),
+                AccessGrant.id.not_in(ids),
+                AccessGrant.state.in_(("granting", "granted")),
+            )
         )
-    )
-    if other is not None:
-        done = f"{grant.group_name} kept: ACC-{other} still gives it"
-    else:
+    }
+    by_group: dict[str, list[AccessGrant]] = defaultdict(list)
+    for grant in grants:
+        by_group[grant.group_name].append(grant)
+    ended: list[tuple[AccessGrant, str]] = []
+    for group, members in by_group.items():
+        leaving = [g.person for g in members if (g.person, group) not in kept]
         try:
-            changed = _directory(ctx).remove_from_group(grant.person, grant.group_name)
-        except NotFound:
-            changed = False  # no such person or group there: nothing is left to remove
+            removed = set(_directory(ctx).remove_members(group, leaving)) if leaving else set()
         except DeskError as exc:
-            _failed(ctx, grant, actor, exc, "remove")
-            return False
-        done = f"removed from {grant.group_name}" + ("" if changed else " (was not a member)")
-    how = grant.ending or "revoked"
-    close(ctx, grant, how, actor, grant.end_reason)
-    record_event(ctx, grant, actor, how, f"Directory: {done}{colon(grant.end_reason)}")
-    audit.record(ctx, actor.name, f"access.{how}", grant.key, {"directory": done})
-    by = "" if actor.name == grant.person or how == "expired" else f" by @{actor.name}"
-    tell_holder(ctx, grant, f"{how}{by}: you no longer have {grant.resource}:{grant.role}")
-    announce(ctx, grant, f"{grant.person}'s {grant.resource}:{grant.role} {how}{by}")
-    return True
+            for grant in members:
+                _failed(ctx, grant, actor, exc, "remove")
+            continue
+        for grant in members:
+            if (grant.person, group) in kept:
+                done = f"{group} kept: ACC-{kept[(grant.person, group)]} still gives it"
+            elif grant.person in removed:
+                done = f"removed from {group}"
+            else:
+                done = f"removed from {group} (was not a member)"
+            ended.append((grant, done))
+    if not ended:
+        return []
+    now = ctx.clock.now()
+    timers.cancel_many(ctx, AccessGrant.subject_type, [g.id for g, _ in ended], ALL_TIMERS)
+    entries = []
+    for grant, done in ended:
+        how = grant.ending or "revoked"
+        _final(grant, how, actor, grant.end_reason, now)
+        record_event(ctx, grant, actor, how, f"Directory: {done}{colon(grant.end_reason)}")
+        entries.append((actor.name, f"access.{how}", grant.key, {"directory": done}))
+        by = "" if actor.name == grant.person or how == "expired" else f" by @{actor.name}"
+        tell_holder(ctx, grant, f"{how}{by}: you no longer have {grant.resource}:{grant.role}")
+        announce(ctx, grant, f"{grant.person}'s {grant.resource}:{grant.role} {how}{by}")
+    audit.record_many(ctx, entries)
+    return [grant for grant, _ in ended]
 
 
 def close(
     ctx: DeskContext, grant: AccessGrant, state: str, actor: Actor, reason: str | None
 ) -> None:
     """Put the grant in a final state; who ended it and why stay on it."""
-    grant.state, grant.ending, grant.ended_at = state, None, ctx.clock.now()
+    _final(grant, state, actor, reason, ctx.clock.now())
+    timers.cancel(ctx, grant, ALL_TIMERS)
+
+
+def _final(grant: AccessGrant, state: str, actor: Actor, reason: str | None, now) -> None:
+    grant.state, grant.ending, grant.ended_at = state, None, now
     grant.ended_by = grant.ended_by or actor.name
     grant.end_reason = reason or grant.end_reason
-    timers.cancel(ctx, grant, ALL_TIMERS)
 
 
 def schedule_expiry(ctx: DeskContext, grant: AccessGrant) -> None:

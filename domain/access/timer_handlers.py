@@ -10,7 +10,7 @@ from sqlalchemy import select
 from domain import approvals, audit, timers
 from domain.access import reconcile as reconciling
 from domain.access import reviews
-from domain.access.directory_steps import close, end_grant, give, take
+from domain.access.directory_steps import close, end_many, give, take
 from domain.access.lifecycle import APPROVAL_REMINDER, REQUEST_LAPSES
 from domain.access.records import AccessGrant, AccessJob, AccessReview
 from domain.access.steps import record_event, tell_holder, when
@@ -61,12 +61,11 @@ def fire_remind_hour(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None
     _expiring(ctx, grant, "an hour")
 
 
-@timers.timer_handler("access_expiry")
-def fire_expiry(ctx: DeskContext, timer: Timer, grant: AccessGrant) -> None:
-    """The grant's time is up: the directory removes the group."""
-    if grant.state not in ("granted", "granting"):
-        return
-    end_grant(ctx, grant, "expired", SYSTEM, "its time ran out")
+@timers.batch_handler("access_expiry")
+def fire_expiries(ctx: DeskContext, due: list[tuple[Timer, AccessGrant]]) -> None:
+    """The grants' time is up: the directory removes their groups, one change per group."""
+    held = [grant for _, grant in due if grant.state in ("granted", "granting")]
+    end_many(ctx, held, "expired", SYSTEM, "its time ran out")
 
 
 @timers.timer_handler("access_retry")

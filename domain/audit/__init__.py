@@ -15,6 +15,7 @@ from domain.audit.chain import (
     canonical_details,
     head,
     record,
+    record_many,
 )
 from domain.audit.head import ensure_daily_post
 from domain.audit.records import AuditHead, AuditRecord
@@ -30,5 +31,6 @@ __all__ = [
     "ensure_daily_post",
     "head",
     "record",
+    "record_many",
     "verify",
 ]

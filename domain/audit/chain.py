@@ -98,31 +98,46 @@ def record(
     Appends take turns on the head row (FOR UPDATE; SQLite has one writer anyway), so two
     replicas never chain onto the same record; the unique seq is the last guard.
     """
+    record_many(ctx, [(actor, action, subject, details)])
+
+
+def record_many(
+    ctx: DeskContext, entries: list[tuple[str, str, str, dict[str, Any] | None]]
+) -> None:
+    """Append several records (actor, action, subject, details) in order, under one lock of
+    the head and with one insert: a timer batch ending a thousand grants at once."""
+    if not entries:
+        return
     key = ctx.audit_key
     if not key:
         raise AuditKeyMissing(
-            f"cannot audit {action} on {subject}: this unit of work has no audit key "
-            "(DESKBOT_AUDIT_KEY); the desk refuses rather than skip the audit trail"
+            f"cannot audit {entries[0][1]} on {entries[0][2]}: this unit of work has no audit "
+            "key (DESKBOT_AUDIT_KEY); the desk refuses rather than skip the audit trail"
         )
-    _check_details(details)
-    text = canonical_details(details)
-    prev_seq, prev_mac, created = _lock_head(ctx)
-    seq = prev_seq + 1
+    for _, _, _, details in entries:
+        _check_details(details)
+    seq, mac, created = _lock_head(ctx)
     at = ctx.clock.now()
-    mac = mac_of(key, message(seq, iso(at), actor, action, subject, text, prev_mac))
-    session = ctx.session
-    session.execute(
-        insert(RECORDS).values(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            details=text,
-            prev_mac=prev_mac,
-            mac=mac,
+    stamp = iso(at)
+    rows = []
+    for actor, action, subject, details in entries:
+        text = canonical_details(details)
+        prev_mac, seq = mac, seq + 1
+        mac = mac_of(key, message(seq, stamp, actor, action, subject, text, prev_mac))
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "details": text,
+                "prev_mac": prev_mac,
+                "mac": mac,
+            }
         )
-    )
+    session = ctx.session
+    session.execute(insert(RECORDS), rows)
     session.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, mac=mac))
     if created:
         from domain.audit.head import schedule_first_post

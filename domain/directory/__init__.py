@@ -88,6 +88,10 @@ class Directory(Protocol):
     def remove_from_group(self, name: str, group: str) -> bool:
         """Take `name` out of `group`; False when they were not a member."""
 
+    def remove_members(self, group: str, names: list[str]) -> list[str]:
+        """Take several people out of one group at once: returns those of them the directory
+        has, none a member any more (no such group: nobody)."""
+
     def set_password(self, name: str, password: str) -> None:
         """Set a person's password (PasswordRefused with the directory's reasons)."""
 

@@ -114,6 +114,16 @@ class BuiltinDirectory:
         )
         return bool(gone.rowcount)
 
+    def remove_members(self, group: str, names: list[str]) -> list[str]:
+        if not self.session.get(DirectoryGroup, group):
+            return []
+        self.session.execute(
+            delete(DirectoryMember).where(
+                DirectoryMember.group_name == group, DirectoryMember.member.in_(names)
+            )
+        )
+        return sorted(names)
+
     def set_password(self, name: str, password: str) -> None:
         reasons = self.password_policy().problems(password, name)
         if reasons:

@@ -106,3 +106,17 @@ def test_reconciliation_finds_drift_in_slapd_and_repairs_ended_access(desk, slap
     repaired = desk.say("grace", "/access reconcile prod-db --repair")
     assert "  repaired: alice is still in prod-db-read though ACC-1 has ended" in repaired
     assert slapd.members("prod-db-read") == ["bob"]
+
+
+def test_grants_expiring_together_leave_slapd_in_one_sweep(desk, slapd):
+    for who, role in (("alice", "read"), ("bob", "read"), ("dave", "admin")):
+        desk.say(who, f'/access request prod-db --role {role} --for 2h "month end"')
+    for key in ("ACC-1", "ACC-2", "ACC-3"):
+        desk.say("frank", f"/access approve {key}")
+    _ldapmodify(slapd, "delete", "bob", "prod-db-read")  # gone by hand before the expiry
+    assert slapd.members("prod-db-read") == ["alice"]
+    posts = desk.advance(hours=2)
+    assert slapd.members("prod-db-read") == [] and slapd.members("prod-db-admin") == []
+    assert [_state(desk, k) for k in ("ACC-1", "ACC-2", "ACC-3")] == ["expired"] * 3
+    told = sorted(p.split("]")[0] for p in posts if "expired: you no longer have" in p)
+    assert told == ["[DM @alice", "[DM @bob", "[DM @dave"]

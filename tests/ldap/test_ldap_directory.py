@@ -57,6 +57,23 @@ def test_group_membership_is_added_and_removed_in_slapd(slapd):
         ldap.add_to_group("zed", "sales-news")
 
 
+def test_several_members_leave_a_group_in_one_change(slapd):
+    ldap = directory(slapd)
+    for uid in ("alice", "carol", "erin"):
+        ldap.add_to_group(uid, "prod-db-read")
+    # bob is no member, zed is nobody: the others leave all the same.
+    assert ldap.remove_members("prod-db-read", ["erin", "bob", "alice", "zed"]) == [
+        "alice",
+        "bob",
+        "erin",
+    ]
+    assert slapd.members("prod-db-read") == ["carol"]  # read back with ldapsearch
+    assert ldap.remove_members("prod-db-read", ["bob"]) == ["bob"]  # nobody to remove
+    assert ldap.remove_members("no-such-group", ["carol"]) == []
+    assert ldap.remove_members("prod-db-read", ["carol"]) == ["carol"]
+    assert slapd.members("prod-db-read") == []
+
+
 def test_failures_are_clear_and_never_show_the_password(slapd):
     with pytest.raises(DirectoryUnavailable) as refused:
         directory(slapd, password="wrong-password").find_person("alice")
