@@ -77,11 +77,14 @@ def end_many(
     """End held grants together (a timer batch's expiries): one directory change per group."""
     if not grants:
         return
-    for grant in grants:
-        grant.state, grant.ending = "ending", how
-        grant.ended_by, grant.end_reason = actor.name, reason or None
-    timers.cancel_many(ctx, AccessGrant.subject_type, [g.id for g in grants], EXPIRY_TIMERS)
-    take_many(ctx, grants, actor)
+    # The grants' rows are written once, at commit, in their final state: nothing read
+    # meanwhile (other grants, timers, the audit head) depends on them.
+    with ctx.session.no_autoflush:
+        for grant in grants:
+            grant.state, grant.ending = "ending", how
+            grant.ended_by, grant.end_reason = actor.name, reason or None
+        timers.cancel_many(ctx, AccessGrant.subject_type, [g.id for g in grants], EXPIRY_TIMERS)
+        take_many(ctx, grants, actor)
 
 
 def take(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> bool:
@@ -137,7 +140,10 @@ def take_many(ctx: DeskContext, grants: list[AccessGrant], actor: Actor) -> list
         entries.append((actor.name, f"access.{how}", grant.key, {"directory": done}))
         by = "" if actor.name == grant.person or how == "expired" else f" by @{actor.name}"
         tell_holder(ctx, grant, f"{how}{by}: you no longer have {grant.resource}:{grant.role}")
-        announce(ctx, grant, f"{grant.person}'s {grant.resource}:{grant.role} {how}{by}")
+        # A grant running its course is routine: the security channel hears of ends someone
+        # chose, and of break-glass access whichever way it ends.
+        if how != "expired" or grant.break_glass:
+            announce(ctx, grant, f"{grant.person}'s {grant.resource}:{grant.role} {how}{by}")
     audit.record_many(ctx, entries)
     return [grant for grant, _ in ended]
 

@@ -90,7 +90,7 @@ def test_with_slapd_down_a_grant_stays_ending_until_slapd_has_removed_it(desk, s
     posts = desk.advance(minutes=5)  # the first retry
     assert _state(desk, "ACC-1") == "expired"
     assert slapd.members("prod-db-admin") == []
-    assert "[#security] ACC-1: alice's prod-db:admin expired." in posts
+    assert "[DM @alice] ACC-1 prod-db:admin: expired: you no longer have prod-db:admin." in posts
 
 
 def test_reconciliation_finds_drift_in_slapd_and_repairs_ended_access(desk, slapd):
