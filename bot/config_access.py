@@ -152,7 +152,10 @@ def _break_glass(
         else:
             chosen_teams.append(str(team))
     chosen_roles = []
-    for i, role in enumerate(_list(spec.get("roles")) or list(roles)):
+    if not _list(spec.get("roles")):
+        # Never every role by default: an admin role without approval must be written down.
+        checker.problem(path, "break_glass needs the roles it gives (roles: [read])")
+    for i, role in enumerate(_list(spec.get("roles"))):
         if str(role) not in roles:
             checker.problem(path + ("roles", i), f"unknown role '{role}' of this resource")
         else:

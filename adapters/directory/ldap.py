@@ -273,8 +273,9 @@ class LdapDirectory:
         # time would search and rewrite the group each time.
         found: dict[str, str] = {}
         for start in range(0, len(names), 100):
-            chunk = names[start : start + 100]
-            either = "".join(f"(uid={escape_filter_chars(n)})" for n in chunk)
+            # uid matches regardless of case in LDAP: JSmith there is jsmith here.
+            chunk = {n.lower(): n for n in names[start : start + 100]}
+            either = "".join(f"(uid={escape_filter_chars(n)})" for n in chunk.values())
             connection.search(
                 self.people_base,
                 f"(|{either})",
@@ -283,9 +284,9 @@ class LdapDirectory:
             )
             for entry in connection.response or []:
                 if entry.get("type") == "searchResEntry":
-                    uid = _first(entry["attributes"].get("uid"))
+                    uid = (_first(entry["attributes"].get("uid")) or "").lower()
                     if uid in chunk:
-                        found[entry["dn"]] = uid
+                        found[entry["dn"]] = chunk[uid]
         group_dn = f"cn={escape_rdn(group)},{self.groups_base}"
         leaving = list(found)
         if leaving and not connection.modify(
@@ -482,4 +483,4 @@ def _uid(dn: str | None) -> str | None:
         attribute, value, _ = parse_dn(dn)[0]
     except (LDAPException, IndexError, ValueError):
         return None
-    return value if attribute.lower() == "uid" else None
+    return value.lower() if attribute.lower() == "uid" else None  # desk names are lowercase

@@ -93,18 +93,21 @@ def approve_access(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> 
         ctx,
         grant,
         requester=grant.person,
-        approvers=grant.asked,
+        approvers=current_approvers(ctx, grant),
         actor=actor,
         decision="approve",
         reason=note,
     )
     count = f" ({tally.approvals} of {tally.required})" if tally.required > 1 else ""
     record_event(ctx, grant, actor, "approved", f"Approved by {actor.name}{count}{colon(note)}")
-    audit.record(ctx, actor.name, "access.approve", grant.key, {"note": note, "count": count})
     if tally.outcome == "pending":
+        audit.record(ctx, actor.name, "access.approve", grant.key, {"note": note, "count": count})
         tell_holder(ctx, grant, f"approved by @{actor.name}{count}; waiting for more approvals")
         return grant
-    _started(ctx, grant, actor)
+    # The audit trail's head is taken after every timer change (and the directory's
+    # record of it): a worker holding timers it claimed may wait for that head, never the
+    # other way round.
+    _started(ctx, grant, actor, approval=("access.approve", {"note": note, "count": count}))
     return grant
 
 
@@ -118,7 +121,7 @@ def deny_access(ctx: DeskContext, actor: Actor, key: str, reason: str) -> Access
         ctx,
         grant,
         requester=grant.person,
-        approvers=grant.asked,
+        approvers=current_approvers(ctx, grant),
         actor=actor,
         decision="deny",
         reason=reason,
@@ -135,7 +138,7 @@ def cancel_access(ctx: DeskContext, actor: Actor, key: str, reason: str = "") ->
     reason = check_text(reason, "The reason").strip()
     grant = get_grant(ctx, key, for_update=True)
     if actor.name != grant.person and not actor.is_admin:
-        raise PermissionDenied(f"Only {grant.person} or an admin can cancel {grant.key}.")
+        raise PermissionDenied(f"You cannot cancel {grant.key}: it is not your request.")
     ACCESS.require_state("cancel", grant.state, grant.key)
     _finish(ctx, grant, "cancelled", actor, reason or None)
     record_event(ctx, grant, actor, "cancelled", f"Cancelled by {actor.name}{colon(reason)}")
@@ -153,9 +156,10 @@ def revoke_access(ctx: DeskContext, actor: Actor, key: str, reason: str = "") ->
     resource = ctx.policy.access.resources.get(grant.resource)
     owners = resource.owners if resource else ()
     if actor.name != grant.person and actor.name not in owners and not actor.is_admin:
+        # Who holds it is not said: that is for its holder, owners and agents to see.
         raise PermissionDenied(
-            f"Only {grant.person}, the owners of {grant.resource} or an admin can revoke "
-            f"{grant.key}."
+            f"You cannot revoke {grant.key}: only its holder, the owners of its resource "
+            "or an admin can."
         )
     if grant.state == "ending":
         raise InvalidTransition(
@@ -164,8 +168,15 @@ def revoke_access(ctx: DeskContext, actor: Actor, key: str, reason: str = "") ->
     if grant.state in ("expired", "revoked"):
         raise InvalidTransition(f"{grant.key} has already {grant.state}: nothing to revoke.")
     ACCESS.require_state("revoke", grant.state, grant.key)
-    audit.record(ctx, actor.name, "access.revoke", grant.key, {"reason": reason})
-    end_grant(ctx, grant, "revoked", actor, reason or "")
+    renewal = ctx.session.scalar(
+        select(AccessGrant)
+        .where(AccessGrant.renewal_of == grant.id, AccessGrant.state == "pending")
+        .with_for_update()
+    )
+    if renewal is not None:  # approving it later must not give the access back
+        _finish(ctx, renewal, "cancelled", actor, f"{grant.key} was revoked")
+        record_event(ctx, renewal, actor, "cancelled", f"Cancelled: {grant.key} was revoked")
+    end_grant(ctx, grant, "revoked", actor, reason or "", ("access.revoke", {"reason": reason}))
     for hook in ON_REVOKE:
         hook(ctx, actor, grant)
     return grant
@@ -183,12 +194,18 @@ def renew_access(
     reason = check_text(reason, "The reason").strip()
     grant = get_grant(ctx, key, for_update=True)
     if actor.name != grant.person:
-        raise PermissionDenied(f"Only {grant.person} can renew {grant.key}; it is their access.")
+        raise PermissionDenied(f"You cannot renew {grant.key}: only its holder can.")
     ACCESS.require_state("renew", grant.state, grant.key)
     resource = find_resource(ctx, grant.resource)
+    if grant.role not in resource.roles:
+        raise InvalidTransition(
+            f"{grant.resource} no longer has the role {grant.role}: ask for one of "
+            f"{', '.join(resource.roles)} with /access request."
+        )
     duration = _duration(resource, duration or timedelta(seconds=grant.duration_s), None)
     if resource.self_renew and not grant.break_glass:
         grant.expires_at = ctx.clock.now() + duration
+        grant.duration_s = int(duration.total_seconds())
         schedule_expiry(ctx, grant)
         until = when(grant.expires_at)
         record_event(ctx, grant, actor, "renewed", f"Renewed by {actor.name} until {until}")
@@ -260,11 +277,9 @@ def _open(
     if renewal_of is not None:
         what += f", renewing {renewal_of.key}"
     record_event(ctx, grant, actor, "requested", what + colon(reason))
-    audit.record(
-        ctx,
-        actor.name,
+    notify_person(ctx, actor.name, "access_requested", subject=grant, creates_ref=DM_THREAD)
+    requested = (
         "access.request",
-        grant.key,
         {
             "resource": resource.name,
             "role": role,
@@ -274,35 +289,52 @@ def _open(
             "renewal_of": renewal_of.key if renewal_of else None,
         },
     )
-    notify_person(ctx, actor.name, "access_requested", subject=grant, creates_ref=DM_THREAD)
     if urgent:
         record_event(ctx, grant, actor, "break_glass", "Break-glass: granted without approval")
-        _started(ctx, grant, actor)
+        _started(ctx, grant, actor, approval=requested)  # audited with the grant's start
         return grant
     for owner in approvers.people:
         notify_person(ctx, owner, "access_approval", subject=grant)
     # Owners who stay silent are reminded daily; unanswered, the request lapses.
     timers.schedule(ctx, grant, "access_approval_reminder", now + APPROVAL_REMINDER)
     timers.schedule(ctx, grant, "access_request_lapse", now + REQUEST_LAPSES)
+    audit.record(ctx, actor.name, requested[0], grant.key, requested[1])
     return grant
 
 
-def _started(ctx: DeskContext, grant: AccessGrant, actor: Actor) -> None:
+def _started(
+    ctx: DeskContext,
+    grant: AccessGrant,
+    actor: Actor,
+    approval: tuple[str, dict] | None = None,
+) -> None:
     """Approved (or break-glass): a renewal replaces the grant it renews, then the
-    directory gives the group."""
+    directory gives the group; the approval is audited after both."""
     if grant.renewal_of is not None:
         old = ctx.session.get(AccessGrant, grant.renewal_of, with_for_update=True)
         if old is not None and old.state in HELD:
             # The group stays: the renewal carries it on from here.
+            grant.was_member = old.was_member
             _finish(ctx, old, "renewed", actor, f"renewed by {grant.key}")
             record_event(ctx, old, actor, "renewed", f"Replaced by {grant.key}")
-    start_grant(ctx, grant, actor)
+    start_grant(ctx, grant, actor, approval)
 
 
 def _finish(
     ctx: DeskContext, grant: AccessGrant, state: str, actor: Actor, reason: str | None
 ) -> None:
     close(ctx, grant, state, actor, reason)
+
+
+def current_approvers(ctx: DeskContext, grant: AccessGrant) -> approvals.Approvers:
+    """Those asked who are still owners of the resource: someone removed from `owners:`
+    may no longer answer requests that were waiting for them."""
+    resource = ctx.policy.access.resources.get(grant.resource)
+    owners = set(resource.owners) if resource else set()
+    asked = grant.asked
+    return approvals.Approvers(
+        tuple(p for p in asked.people if p in owners), asked.required, asked.lead
+    )
 
 
 def _role(resource: Resource, role: str | None) -> str:

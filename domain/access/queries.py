@@ -52,7 +52,8 @@ def show_grant(ctx: DeskContext, actor: Actor, key: str) -> GrantDetail:
     grant = get_grant(ctx, key)
     if not may_see(ctx, actor, grant):
         raise PermissionDenied(
-            f"Only {grant.person}, the owners of {grant.resource} and agents can see {grant.key}."
+            f"You cannot see {grant.key}: only its holder, the owners of its resource and "
+            "agents can."
         )
     timeline = list(
         ctx.session.scalars(

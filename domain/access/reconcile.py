@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import audit
 from domain.access.records import AccessGrant
@@ -67,7 +67,7 @@ def reconcile(
         for group in dict.fromkeys(resource.roles.values()):
             try:
                 _group(ctx, resource, group, result, repair)
-            except DirectoryUnavailable as exc:
+            except DeskError as exc:  # unreachable, or no such group yet: the others go on
                 result.failed.append(f"{group}: {exc.message}")
     if result.drift or result.repaired:
         audit.record(
@@ -130,10 +130,16 @@ def _group(
 
 
 def _last_ended(ctx: DeskContext, group: str, person: str) -> int | None:
-    return ctx.session.scalar(
-        select(func.max(AccessGrant.id)).where(
+    """The person's last ended grant of the group — unless they were a member before it,
+    whose membership its end left in place (that is no drift)."""
+    last = ctx.session.execute(
+        select(AccessGrant.id, AccessGrant.was_member)
+        .where(
             AccessGrant.group_name == group,
             AccessGrant.person == person,
             AccessGrant.state.in_(ENDED_WITH_ACCESS),
         )
-    )
+        .order_by(AccessGrant.id.desc())
+        .limit(1)
+    ).first()
+    return None if last is None or last.was_member else last.id

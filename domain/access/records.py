@@ -38,6 +38,8 @@ class AccessGrant(Base):
     approvers: Mapped[str] = mapped_column(Text, default="")
     approvals_required: Mapped[int] = mapped_column(Integer, default=0)
     break_glass: Mapped[bool] = mapped_column(default=False)
+    # The person was in the group before this grant: its end leaves them there.
+    was_member: Mapped[bool] = mapped_column(default=False)
     renewal_of: Mapped[int | None] = mapped_column(Integer)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

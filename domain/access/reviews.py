@@ -16,6 +16,7 @@ from domain.access.steps import colon, record_event
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidTransition, PermissionDenied
 from domain.notifications import notify_channel, notify_person
+from domain.text import check_text
 
 REMIND_EVERY = timedelta(days=1)
 
@@ -60,6 +61,7 @@ def start_review(ctx: DeskContext, actor: Actor, resource_name: str) -> AccessRe
 
 def keep_access(ctx: DeskContext, actor: Actor, key: str, note: str = "") -> AccessGrant:
     """An owner says a grant under review stays."""
+    note = check_text(note, "The note").strip()
     grant = get_grant(ctx, key, for_update=True)
     ACCESS.require_state("keep", grant.state, grant.key)
     item, review = _item_of(ctx, grant)

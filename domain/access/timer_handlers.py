@@ -3,6 +3,7 @@ reminders, and the periodic jobs: reconciliation and scheduled reviews."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from domain.notifications import notify_person
 from domain.records import Timer
 
 JOB = "access_job"
+log = logging.getLogger(__name__)
 
 
 def load_grants(ctx: DeskContext, ids: list[str]) -> dict:
@@ -118,17 +120,30 @@ def fire_job(ctx: DeskContext, timer: Timer, job: AccessJob) -> None:
     if job.job == "reconcile":
         if not settings.resources:
             return
-        # The next run first: a run that fails must not end the schedule.
         timers.schedule(ctx, job, JOB, ctx.clock.now() + settings.reconcile_every)
-        found = reconciling.reconcile(ctx, SYSTEM, repair=settings.repair)
-        reconciling.report(ctx, found)
+        _survive(ctx, "reconciliation", lambda: _reconcile(ctx, settings.repair))
         return
     resource = settings.resources.get(job.resource)
     if resource is None or resource.review_every is None:
         return  # no longer configured: the job stops
     timers.schedule(ctx, job, JOB, ctx.clock.now() + resource.review_every)
     if reviews.open_review(ctx, resource.name) is None:
-        reviews.start_review(ctx, SYSTEM, resource.name)
+        _survive(ctx, "scheduled review", lambda: reviews.start_review(ctx, SYSTEM, resource.name))
+
+
+def _reconcile(ctx: DeskContext, repair: bool) -> None:
+    reconciling.report(ctx, reconciling.reconcile(ctx, SYSTEM, repair=repair))
+
+
+def _survive(ctx: DeskContext, what: str, work) -> None:
+    """Run a periodic job's work in a savepoint of its own: if it fails, it is undone and
+    logged, and the next run written before it still stands (a failing run must not end
+    the schedule)."""
+    try:
+        with ctx.session.begin_nested():
+            work()
+    except Exception:
+        log.exception("access: the %s failed; it runs again at its next time", what)
 
 
 def schedule_jobs(ctx: DeskContext) -> None:

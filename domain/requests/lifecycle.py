@@ -149,26 +149,26 @@ def approve_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") ->
     )
     count = f" ({tally.approvals} of {tally.required})" if tally.required > 1 else ""
     record_event(ctx, request, actor, "approved", f"Approved by {actor.name}{count}" + _colon(note))
-    _audit(
-        ctx,
-        actor,
-        "request.approved",
-        request,
-        approvals=tally.approvals,
-        approvals_required=tally.required,
-        outcome=tally.outcome,
-        note=note,
-    )
+    decided = {
+        "approvals": tally.approvals,
+        "approvals_required": tally.required,
+        "outcome": tally.outcome,
+        "note": note,
+    }
     if tally.outcome == "pending":
+        _audit(ctx, actor, "request.approved", request, **decided)
         tell_requester(
             ctx, request, f"approved by @{actor.name}{count}; waiting for more approvals"
         )
         return request
     request.state, request.approved_at = "approved", ctx.clock.now()
     # The request's changes go out in one UPDATE at commit: what runs meanwhile reads
-    # nothing they touch (timers by subject, people's platform accounts).
+    # nothing they touch (timers by subject, people's platform accounts). The audit trail's
+    # head is locked after the timers: a worker holding timers it claimed may be waiting
+    # for that head, never the other way round.
     with ctx.session.no_autoflush:
         timers.cancel(ctx, request, APPROVAL_TIMERS)
+        _audit(ctx, actor, "request.approved", request, **decided)
         start_fulfilment(ctx, request, actor)
     return request
 
@@ -334,6 +334,11 @@ def run_directory(
             )
         )
         record_event(ctx, request, actor, "directory_failed", exc.message)
+        timers.cancel(ctx, request, ("request_retry",))  # one retry chain, however started
+        # No such group or person: retrying cannot help until someone fixes it.
+        lasting = isinstance(exc, NotFound)
+        if not lasting:
+            timers.schedule(ctx, request, "request_retry", ctx.clock.now() + retry_delay(failures))
         _audit(
             ctx,
             actor,
@@ -345,11 +350,6 @@ def run_directory(
             error=exc.message,
             failures=failures + 1,
         )
-        timers.cancel(ctx, request, ("request_retry",))  # one retry chain, however started
-        # No such group or person: retrying cannot help until someone fixes it.
-        lasting = isinstance(exc, NotFound)
-        if not lasting:
-            timers.schedule(ctx, request, "request_retry", ctx.clock.now() + retry_delay(failures))
         if failures == 0 or lasting:
             later = "the service desk will see to it" if lasting else "it will be retried"
             tell_requester(

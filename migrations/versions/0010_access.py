@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('approvers', sa.Text(), nullable=False),
     sa.Column('approvals_required', sa.Integer(), nullable=False),
     sa.Column('break_glass', sa.Boolean(), nullable=False),
+    sa.Column('was_member', sa.Boolean(), nullable=False),
     sa.Column('renewal_of', sa.Integer(), nullable=True),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),

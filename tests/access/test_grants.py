@@ -156,7 +156,7 @@ def test_renewal_asks_the_owners_again_and_carries_the_group_on(desk):
     desk.say("frank", "/access approve ACC-1")
     desk.posts()
     assert desk.say("bob", "/access renew ACC-1") == (
-        "Only alice can renew ACC-1; it is their access."
+        "You cannot renew ACC-1: only its holder can."
     )
     reply = desk.say("alice", '/access renew ACC-1 --for 2h "still debugging"')
     assert reply == "ACC-2 asks to renew ACC-1; waiting for approval by carol, frank."
@@ -196,7 +196,7 @@ def test_revocation_by_the_holder_an_owner_or_an_admin_only(desk):
     desk.say("carol", "/access approve ACC-1")
     desk.posts()
     assert desk.say("bob", "/access revoke ACC-1") == (
-        "Only alice, the owners of prod-db or an admin can revoke ACC-1."
+        "You cannot revoke ACC-1: only its holder, the owners of its resource or an admin can."
     )
     assert _members(desk, "prod-db-read") == ["alice"]
     assert desk.say("frank", '/access revoke ACC-1 "ticket closed"') == (
@@ -285,7 +285,10 @@ def test_a_denial_tells_the_requester_why_and_a_cancel_tells_the_owners(desk):
     assert "[DM @alice] ACC-1 prod-db:read: denied by @frank: use the replica." in desk.posts()
     desk.say("alice", '/access request prod-db --role admin "vacuum"')
     desk.posts()
-    assert desk.say("bob", "/access cancel ACC-2") == "Only alice or an admin can cancel ACC-2."
+    # Refusals do not say whose it is: that is for its holder, owners and agents to see.
+    assert desk.say("bob", "/access cancel ACC-2") == (
+        "You cannot cancel ACC-2: it is not your request."
+    )
     assert desk.say("alice", "/access cancel ACC-2") == "ACC-2 is cancelled."
     posts = desk.posts()
     assert "[DM @carol] ACC-2 prod-db:admin: cancelled by @alice." in posts
@@ -296,7 +299,7 @@ def test_who_sees_what(desk):
     desk.say("alice", READ)
     desk.say("bob", "/access request grafana")
     assert desk.say("alice", "/access show ACC-2") == (
-        "Only bob, the owners of grafana and agents can see ACC-2."
+        "You cannot see ACC-2: only its holder, the owners of its resource and agents can."
     )
     assert desk.say("frank", "/access show ACC-1").startswith("ACC-1 prod-db:read for @alice")
     assert desk.say("alice", "/access list") == (
@@ -400,5 +403,88 @@ def test_two_of_the_owners_must_approve_where_the_resource_says_so(database_url)
         assert "Waiting for approval by carol, grace (both must approve);" in desk.say(
             "frank", '/access request prod-db --role admin "vacuum"'
         )
+    finally:
+        desk.close()
+
+
+def test_a_revocation_withdraws_the_renewal_waiting_for_approval(desk):
+    desk.say("alice", READ)
+    desk.say("carol", "/access approve ACC-1")
+    desk.say("alice", "/access renew ACC-1")
+    assert desk.say("frank", '/access revoke ACC-1 "left the project"').startswith(
+        "ACC-1 is revoked"
+    )
+    assert _grant(desk, "ACC-2").state == "cancelled"
+    assert desk.say("carol", "/access approve ACC-2") == (
+        "ACC-2 is no longer waiting for approval: it is cancelled."
+    )
+    assert _members(desk, "prod-db-read") == []
+
+
+def test_an_access_group_missing_from_the_directory_is_reported_and_the_rest_reconciled(
+    tmp_path, database_url
+):
+    from bot.config import example_config_path, load_config_text
+
+    config = load_config_text(example_config_path().read_text(), "deskbot.yaml")
+    desk = DeskHarness.start(database_url, config, periodic_jobs=True)
+    try:
+        with desk.runtime.dispatcher.unit_of_work() as ctx:
+            from domain.directory.builtin import DirectoryGroup, DirectoryMember
+
+            ctx.session.query(DirectoryMember).filter_by(group_name="grafana-editors").delete()
+            ctx.session.query(DirectoryGroup).filter_by(name="grafana-editors").delete()
+            ctx.directory.add_to_group("bob", "prod-db-read")  # drift beside it
+        found = desk.say("grace", "/access reconcile")
+        assert "could not read grafana-editors: The built-in directory has no group" in found
+        assert "drift: bob is in prod-db-read (prod-db) and nobody granted it" in found
+        # The hourly run goes on reporting, and keeps its schedule.
+        for _ in range(2):
+            posts = desk.advance(hours=1)
+            assert any(p.startswith("[#security] Access reconciliation:") for p in posts)
+    finally:
+        desk.close()
+
+
+def test_a_member_before_the_grant_stays_one_after_it(desk):
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        ctx.directory.add_to_group("bob", "grafana-editors")  # standing membership
+    desk.say("bob", "/access request grafana --for 1d")
+    desk.say("dave", "/access approve ACC-1")
+    posts = desk.advance(days=1)
+    assert _grant(desk, "ACC-1").state == "expired"
+    assert _members(desk, "grafana-editors") == ["bob"]
+    assert any("ACC-1 grafana:editor: expired" in p for p in posts)
+    shown = desk.say("bob", "/access show ACC-1")
+    assert "grafana-editors kept: bob was a member before the grant" in shown
+    # Not drift either: nothing for a reconciliation to repair.
+    assert "agrees with every grant" in desk.say("grace", "/access reconcile grafana --repair")
+
+
+def test_a_self_renewal_keeps_its_new_length_for_reminders_and_the_next_renewal(desk):
+    desk.say("bob", "/access request grafana --for 2h")
+    desk.say("dave", "/access approve ACC-1")
+    desk.say("bob", "/access renew ACC-1 --for 3d")
+    assert _grant(desk, "ACC-1").duration_s == 3 * 86400
+    posts = desk.advance(days=2)  # a day before its new end: the day's reminder comes
+    assert any("ends in a day" in p for p in posts)
+
+
+def test_an_owner_taken_off_the_resource_can_no_longer_answer(database_url):
+    from bot.config import example_config_path, load_config_text
+
+    text = example_config_path().read_text()
+    desk = DeskHarness.start(database_url, load_config_text(text, "deskbot.yaml"))
+    try:
+        desk.say("alice", READ)
+    finally:
+        desk.close()
+    changed = text.replace("owners: [carol, frank]", "owners: [carol]")
+    desk = DeskHarness.start(database_url, load_config_text(changed, "deskbot.yaml"))
+    try:
+        assert desk.say("frank", "/access approve ACC-1") == (
+            "You are not an approver of ACC-1; its approvers are carol."
+        )
+        assert _grant(desk, "ACC-1").state == "pending"
     finally:
         desk.close()
