@@ -113,6 +113,10 @@ def test_a_password_reset_in_chromium_against_slapd(slapd, browser, database_url
         code = re.findall(r"reset code is (\d{6})", mail.read_text())[-1]
         browser.find_element(By.ID, "code").send_keys(code)
         browser.find_element(By.ID, "check").click()
+        # A click does not wait for the page it submits: wait for the new-password form.
+        WebDriverWait(browser, 10).until(
+            expected_conditions.presence_of_element_located((By.ID, "password"))
+        )
         # The rules shown come from slapd's ppolicy (pwdMinLength 12) and the config.
         assert "be at least 12 characters long" in browser.page_source
 
