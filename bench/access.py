@@ -81,28 +81,6 @@ MISSING = ("m0", "m1")
 UNMANAGED = ("g0",)
 
 
-class TimedDirectory:
-    """A directory with the time spent in it added up (per method, and in total)."""
-
-    def __init__(self, directory, spent: dict[str, float]) -> None:
-        self.directory, self.spent = directory, spent
-        self.name = directory.name
-
-    def __getattr__(self, name: str):
-        method = getattr(self.directory, name)
-        if not callable(method):
-            return method
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self.spent[name] += time.perf_counter() - start
-
-        return timed
-
-
 def people_ldif(names: list[str]) -> str:
     return (
         "\n\n".join(
@@ -288,7 +266,7 @@ def main() -> None:
         spent: dict[str, float] = defaultdict(float)
 
         def directory(session):
-            return TimedDirectory(factory(session), spent)
+            return support.TimedDirectory(factory(session), spent)
 
         clock = ManualClock()
         with support.bench_database(args.database_url, reset=args.reset) as url:

@@ -29,26 +29,6 @@ from domain.requests.records import PasswordReset
 from tests.ldap.slapd import BASE, POLICY, SERVICE, SERVICE_PASSWORD, person_dn, start_slapd
 
 
-class TimedDirectory:
-    """The LDAP directory, with the time spent in it added up per call."""
-
-    def __init__(self, directory, spent: dict[str, float]) -> None:
-        self.directory, self.spent = directory, spent
-        self.name = directory.name
-
-    def __getattr__(self, name: str):
-        method = getattr(self.directory, name)
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self.spent[name] += time.perf_counter() - start
-
-        return timed
-
-
 def people_ldif(count: int) -> str:
     return (
         "\n\n".join(
@@ -82,7 +62,7 @@ def main() -> None:
         config = load_config_text(text)
         spent: dict[str, float] = defaultdict(float)
         shared = ldap_factory(config.directory, SERVICE_PASSWORD)(None)
-        timed = TimedDirectory(shared, spent)
+        timed = support.TimedDirectory(shared, spent)
         with support.bench_database(args.database_url, reset=args.reset) as url:
             runtime = Runtime(
                 Settings(database_url=url, config_path=None),

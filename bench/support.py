@@ -13,6 +13,7 @@ import platform
 import sqlite3
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -174,3 +175,25 @@ def describe_machine(runtime: Runtime) -> list[str]:
             + ")"
         )
     return lines
+
+
+class TimedDirectory:
+    """A directory with the time spent in it added up (per method, and in total)."""
+
+    def __init__(self, directory, spent: dict[str, float]) -> None:
+        self.directory, self.spent = directory, spent
+        self.name = directory.name
+
+    def __getattr__(self, name: str):
+        method = getattr(self.directory, name)
+        if not callable(method):
+            return method
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.spent[name] += time.perf_counter() - start
+
+        return timed

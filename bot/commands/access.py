@@ -85,16 +85,16 @@ def request(call: Call) -> Reply:
     )
 
 
-def _waiting(grant: AccessGrant) -> str:
+def _waiting(grant: AccessGrant, lead: str = "Waiting") -> str:
     """ "Waiting for approval by carol, frank (2 must approve)"."""
     asked = grant.asked
     people = ", ".join(asked.people)
     if asked.required <= 1:
-        return f"Waiting for approval by {people}"
+        return f"{lead} for approval by {people}"
     must = "both" if asked.required == len(asked.people) == 2 else str(asked.required)
     if asked.required == len(asked.people) > 2:
         must = "all"
-    return f"Waiting for approval by {people} ({must} must approve)"
+    return f"{lead} for approval by {people} ({must} must approve)"
 
 
 @sub(
@@ -171,8 +171,7 @@ def renew(call: Call) -> Reply:
         return done(grant, f"{grant.key} is renewed until {grant.expires_at:%Y-%m-%d %H:%M} UTC.")
     return done(
         grant,
-        f"{grant.key} asks to renew ACC-{grant.renewal_of}; {_waiting(grant)[0].lower()}"
-        f"{_waiting(grant)[1:]}.",
+        f"{grant.key} asks to renew ACC-{grant.renewal_of}; {_waiting(grant, 'waiting')}.",
     )
 
 
