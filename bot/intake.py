@@ -165,10 +165,37 @@ def catalogue_items(policy, text: str, limit: int = 3) -> list:
     return [item for _, _, item in sorted(scored, key=lambda s: s[:2])[:limit]]
 
 
+def access_resources(policy, text: str, limit: int = 2) -> list:
+    """The access resources a message asking for something most likely means ("I need
+    access to the production database" → prod-db), by shared words with each resource's
+    name and description, best first."""
+    if not ASKING.search(text):
+        return []
+    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2} - FILLER
+    scored = []
+    for order, resource in enumerate(policy.access.resources.values()):
+        vocabulary = set(
+            re.findall(r"[a-z0-9]+", f"{resource.name} {resource.description}".lower())
+        )
+        shared = len(words & (vocabulary - FILLER))
+        if shared:
+            scored.append((-shared, order, resource))
+    return [resource for _, _, resource in sorted(scored, key=lambda s: s[:2])[:limit]]
+
+
 def catalogue_hint(policy, text: str) -> str | None:
-    """A line offering the matching catalogue items before an incident, or None."""
+    """A line offering the matching catalogue items and access resources before an
+    incident, or None."""
+    lines = []
     items = catalogue_items(policy, text)
-    if not items:
-        return None
-    shown = "; ".join(f"{item.title}: /request new {item.id}" for item in items)
-    return f"If you are asking for something, the catalogue has it — {shown}."
+    if items:
+        shown = "; ".join(f"{item.title}: /request new {item.id}" for item in items)
+        lines.append(f"If you are asking for something, the catalogue has it — {shown}.")
+    resources = access_resources(policy, text)
+    if resources:
+        shown = "; ".join(
+            f"{r.name}: /access request {r.name} --role {'|'.join(r.roles)} --for 4h REASON"
+            for r in resources
+        )
+        lines.append(f"If you need access, ask its owners — {shown}.")
+    return " ".join(lines) or None

@@ -488,3 +488,17 @@ def test_an_owner_taken_off_the_resource_can_no_longer_answer(database_url):
         assert _grant(desk, "ACC-1").state == "pending"
     finally:
         desk.close()
+
+
+def test_asking_for_access_in_ones_own_words_is_pointed_at_the_resource(desk):
+    said = desk.say("alice", "I need access to the production database")
+    assert said.splitlines() == [
+        "If you need access, ask its owners — prod-db: /access request prod-db "
+        "--role read|admin --for 4h REASON.",
+        'Shall I open an incident "I need access to the production database"? Type yes to '
+        "open it, or no.",
+    ]
+    # A fault in the same words is no request for access.
+    assert desk.say("alice", "the production database is down").startswith(
+        "Shall I open an incident"
+    )
