@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import audit_cli
+from bot import audit_cli, review_cli
 from bot.config import ConfigError, load_config
 from bot.settings import Settings
 
@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", nargs="?", help="default: DESKBOT_CONFIG or ./deskbot.yaml")
     audit_cli.add_parser(sub)
+    review_cli.add_parser(sub)
     return parser
 
 
@@ -145,6 +146,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.command == "audit":
         return audit_cli.run(args, settings)
+    if args.command == "review":
+        return review_cli.run(args, settings)
     if args.command == "db":
         database = Database(settings.database_url)
         if args.db_command == "upgrade":

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config_access import access_groups, check_access
 from bot.config_catalog import DirectorySettings, check_catalog, check_directory
+from bot.config_major import check_major
 from bot.yaml_source import ConfigError, Located, load
 from domain.clock import parse_duration
 from domain.policy import (
@@ -41,6 +42,7 @@ SECTIONS = (
     "catalog",
     "directory",
     "access",
+    "major",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -167,6 +169,7 @@ class _Checker:
         self.managers(people)
         directory = check_directory(self, people)
         access = check_access(self, people, teams, security)
+        major = check_major(self, people, channels)
         # The built-in directory has every group access management gives.
         groups = {g: () for g in sorted(access_groups(access))} | dict(directory.groups)
         policy = DeskPolicy(
@@ -188,6 +191,7 @@ class _Checker:
             password_policy=directory.password_policy,
             directory_groups=groups,
             access=access,
+            major=major,
         )
         return DeskConfig(
             source=self.doc.filename,

@@ -96,6 +96,27 @@ class Dispatcher:
         except grammar.UsageError as exc:
             return Reply(str(exc), ok=False)
         handler = TABLE.handler(invocation)
+        return self.perform(
+            identity,
+            lambda ctx, actor: handler(Call(ctx, actor, identity, invocation)),
+            delivery=delivery,
+            failed=lambda: self._failed(invocation),
+        )
+
+    def perform(
+        self,
+        identity: PlatformIdentity,
+        work: Callable[[DeskContext, Actor], Reply],
+        *,
+        delivery: str | None = None,
+        failed: Callable[[], Reply] | None = None,
+    ) -> Reply:
+        """Run `work(ctx, actor)` in one unit of work, once per `delivery`, as commands run.
+
+        For what a person does that is not a command (a message marked for a timeline):
+        the adapter builds the work from `bot/`'s functions, never from the domain's.
+        """
+        failed = failed or (lambda: self._failed(None))
         try:
             with self.unit_of_work() as ctx:
                 event = None
@@ -109,7 +130,7 @@ class Dispatcher:
                     ctx.session.flush()
                 actor = resolve_actor(ctx, identity, self.role_mapping)
                 try:
-                    reply = handler(Call(ctx, actor, identity, invocation))
+                    reply = work(ctx, actor)
                 except DeskError as exc:
                     if not exc.keeps_changes:
                         raise
@@ -122,15 +143,15 @@ class Dispatcher:
         except IntegrityError:
             if delivery is not None and (earlier := self._earlier(identity.platform, delivery)):
                 return earlier
-            return self._failed(invocation)
+            return failed()
         except OperationalError:
             if delivery is not None:
                 # A stored delivery is done again once the database is back: the pipeline
                 # keeps it, instead of telling the person it failed.
                 raise
-            return self._failed(invocation)
+            return failed()
         except Exception:
-            return self._failed(invocation)
+            return failed()
         if self.after_commit is not None:
             self.after_commit()
         return reply
@@ -143,14 +164,10 @@ class Dispatcher:
                 return None
             return Reply(event.reply or DUPLICATE, duplicate=True)
 
-    def _failed(self, invocation: grammar.Invocation) -> Reply:
+    def _failed(self, invocation: grammar.Invocation | None) -> Reply:
         error_id = uuid.uuid4().hex[:8]
-        log.exception(
-            "command failed (error id %s): %s %s",
-            error_id,
-            invocation.command,
-            invocation.subcommand,
-        )
+        what = f"{invocation.command} {invocation.subcommand}" if invocation else "work"
+        log.exception("command failed (error id %s): %s", error_id, what)
         return Reply(
             f"Something went wrong on my side (error id {error_id}); nothing was changed.",
             ok=False,

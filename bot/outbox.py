@@ -27,7 +27,7 @@ from sqlalchemy import select, text, update
 
 from bot.identity import BY_NAME
 from bot.late_secrets import LateSecrets
-from bot.message_refs import find_ref, store_ref
+from bot.message_refs import ROOM, find_ref, store_ref
 from bot.templates import RenderError, render
 from domain.clock import Clock
 from domain.notifications import process_of
@@ -51,6 +51,7 @@ MAX_ATTEMPTS = 50
 MAX_BACKOFF = 300.0
 ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's room to exist
 ACTIVE = ("pending", "sending")
+NO_ROOM_YET = "the subject's room does not exist yet"
 
 
 class RetryLater(Exception):
@@ -81,6 +82,15 @@ class OutboundMessage:
     attempts: int
     creates_ref: str | None = None  # the sent message becomes the subject's reference
     updates_ref: str | None = None  # the subject's message to edit in place
+    # More than a post, in a subject's room (domain.notifications.ROOM_OPS): {"op": "open",
+    # "name", "topic", "purpose", "members", "member_ids", "unreachable", "within_address"
+    # (where to make it: a Discord category), "beside_address" (the channel whose thread
+    # stands in when the bot may not make channels), "private"}, {"op": "pin"},
+    # {"op": "edit"}, {"op": "invite", "members", "member_ids", "unreachable"},
+    # {"op": "archive"}, {"op": "file", "filename", "content"}. "member_ids" are the
+    # members' ids on this platform (names on the console); "unreachable" the members
+    # without one. For "open" the address is "" until the room exists, else the room's.
+    room_op: dict[str, Any] | None = None
 
     @property
     def incident_id(self) -> int | None:
@@ -307,16 +317,33 @@ class OutboxDelivery:
             log.error("outbox %s: unknown notification kind %s; failed", row.id, row.kind)
             self.failed_at_claim += 1
             return None
-        address = self._address(session, row)
+        context = json.loads(row.context)
+        room_op = context.pop("room_op", None)
+        if room_op is not None and room_op.get("op") == "open":
+            # The room's own making: "" until it exists (a retry finds the half-made one).
+            address = self._address(session, row) or ""
+        else:
+            address = self._address(session, row)
         if address is None and row.destination_kind == "room" and now - row.created_at < ROOM_WAIT:
-            # The room is being made (a channel created at run time): wait for it.
-            row.last_error = "the subject's room does not exist yet"
-            row.next_attempt_at = now + timedelta(seconds=5)
-            return _WAIT
+            return self._wait_for_room(row, now)
         if address is None:
             row.status, row.last_error = "failed", "no address on this platform"
             self.failed_at_claim += 1
             return None
+        if context.get("needs_room"):
+            # A message that links to the subject's room (the declarer's "your room is
+            # ready"): it waits for the room like a room post.
+            room = self._room_address(session, row)
+            if room is None and now - row.created_at < ROOM_WAIT:
+                return self._wait_for_room(row, now)
+            context["room_link"] = self._room_link(room) if room else None
+        if room_op is not None and "members" in room_op:
+            room_op = {**room_op, **self._member_ids(session, room_op["members"])}
+        if room_op is not None and room_op.get("op") == "open":
+            # Where rooms are made (a Discord category) and, if the platform will not let
+            # the bot make one, the channel whose thread stands in for it.
+            room_op["within_address"] = self._channel_address(room_op.get("within"))
+            room_op["beside_address"] = self._channel_address(room_op.get("beside"))
         row.status, row.attempts = "sending", row.attempts + 1
         row.next_attempt_at = now + LEASE
         return OutboundMessage(
@@ -328,24 +355,65 @@ class OutboxDelivery:
             address=address,
             subject_type=row.subject_type,
             subject_id=row.subject_id,
-            context=json.loads(row.context),
+            context=context,
             attempts=row.attempts,
             creates_ref=row.creates_ref,
             updates_ref=row.updates_ref,
+            room_op=room_op,
         )
+
+    @staticmethod
+    def _wait_for_room(row: OutboxMessage, now) -> object:
+        # The room is being made (a channel created at run time): wait for it.
+        row.last_error = NO_ROOM_YET
+        row.next_attempt_at = now + timedelta(seconds=5)
+        return _WAIT
+
+    def _room_address(self, session, row: OutboxMessage, role: str = ROOM) -> str | None:
+        """The address of the subject's room on this platform, if it exists yet."""
+        if row.subject_type is None or row.subject_id is None:
+            return None
+        ref = find_ref(
+            session,
+            subject_type=row.subject_type,
+            subject_id=row.subject_id,
+            platform=self.platform,
+            role=role,
+        )
+        return ref.split(":", 1)[0] if ref else None
+
+    def _channel_address(self, channel: str | None) -> str | None:
+        """A logical channel's address on this platform (the console: its name)."""
+        if not channel:
+            return None
+        if self.by_name:
+            return channel
+        found = self.policy.channels.get(channel)
+        return found.addresses.get(self.platform) if found else None
+
+    def _room_link(self, address: str) -> str:
+        """How a message on this platform links to a room: <#C123> (Slack, Discord), #name."""
+        return f"#{address}" if self.by_name else f"<#{address}>"
+
+    def _member_ids(self, session, names: list[str]) -> dict[str, list[str]]:
+        """People's ids on this platform, and the names of those who have none."""
+        if self.by_name:
+            return {"member_ids": list(names), "unreachable": []}
+        found = dict(
+            session.execute(
+                select(PersonRecord.name, PlatformAccount.user_id)
+                .join(PlatformAccount, PlatformAccount.person_id == PersonRecord.id)
+                .where(PersonRecord.name.in_(names), PlatformAccount.platform == self.platform)
+            ).all()
+        )
+        return {
+            "member_ids": [found[name] for name in names if name in found],
+            "unreachable": [name for name in names if name not in found],
+        }
 
     def _address(self, session, row: OutboxMessage) -> str | None:
         if row.destination_kind == "room":
-            if row.subject_type is None or row.subject_id is None:
-                return None
-            ref = find_ref(
-                session,
-                subject_type=row.subject_type,
-                subject_id=row.subject_id,
-                platform=self.platform,
-                role=row.destination,
-            )
-            return ref.split(":", 1)[0] if ref else None
+            return self._room_address(session, row, row.destination)
         if self.by_name:
             return row.destination
         if row.destination_kind == "channel":
@@ -419,6 +487,24 @@ class OutboxDelivery:
                     person=sent.destination if sent.destination_kind == "dm" else "",
                     ref=ref,
                 )
+                if sent.destination_kind == "room":
+                    self._wake_room_waiters(session, sent.subject_type, sent.subject_id)
+
+    def _wake_room_waiters(self, session, subject_type: str, subject_id: str) -> None:
+        """The room exists now: what waited for it goes at once, not at its next look."""
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                text(OUTBOX_ACTIVE),
+                OutboxMessage.platform == self.platform,
+                OutboxMessage.subject_type == subject_type,
+                OutboxMessage.subject_id == subject_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.last_error == NO_ROOM_YET,
+            )
+            .values(next_attempt_at=self.clock.now(), last_error=None)
+            .execution_options(synchronize_session=False)
+        )
 
     async def deliver_once(self) -> int:
         """Send every claimable row once, each lane's run in order; returns how many rows it

@@ -261,6 +261,21 @@ class Pipeline:
             return await self.run(self.dispatcher.execute_argv, identity, argv, delivery=key)
         return await self.run(self.dispatcher.execute, identity, text or "", delivery=key)
 
+    async def act(
+        self,
+        identify: Identify,
+        work: Callable[[Any, Any], Reply],
+        *,
+        delivery: str | None = None,
+    ) -> Reply:
+        """Resolve the person and run `work(ctx, actor)` once per delivery, as `command` does
+        (for what is not a command: a chat message marked for a timeline, bot/chat_marks.py)."""
+        try:
+            identity = await identify()
+        except Unidentified as exc:
+            return Reply(exc.message, ok=False, retry=True)
+        return await self.run(self.dispatcher.perform, identity, work, delivery=delivery)
+
     async def refusal(
         self, identify: Identify, subject_type: str, action: str, budget: float
     ) -> str | None:

@@ -175,14 +175,66 @@ def notify_person(
     return _queue(ctx, destinations, kind, subject, context)
 
 
-def notify_room(ctx: DeskContext, room: str, kind: str, *, subject: Subject, **context: Any) -> int:
+def notify_room(
+    ctx: DeskContext,
+    room: str,
+    kind: str,
+    *,
+    subject: Subject,
+    creates_ref: str | None = None,
+    updates_ref: str | None = None,
+    room_op: dict[str, Any] | None = None,
+    **context: Any,
+) -> int:
     """Queue a post to the subject's own room (a channel made for it at run time).
 
     The address is found at delivery through the subject's message reference `room`, so
-    the room may be created after the notification is written.
+    the room may be created after the notification is written. `room_op` asks the platform
+    for more than a post (see `ROOM_OPS`): pin it, archive the room after it, attach a file.
     """
-    destinations = [_Destination(p, "room", room) for p in ctx.platforms]
+    if room_op is not None:
+        if room_op.get("op") not in ROOM_OPS:
+            raise ValueError(f"unknown room operation {room_op!r}")
+        context["room_op"] = room_op
+    destinations = [_Destination(p, "room", room, creates_ref, updates_ref) for p in ctx.platforms]
     return _queue(ctx, destinations, kind, subject, context)
+
+
+# What a room post may ask of the platform besides posting (the sender does it):
+ROOM_OPS = {
+    # make the room (or find the half-made one of an earlier attempt), invite `members`,
+    # set `topic` and `purpose`, then post; the post's reference becomes the room's
+    "open": ("name", "topic", "purpose", "members", "within", "beside", "private"),
+    "pin": (),  # post and pin the post (a status card: with creates_ref)
+    "edit": (),  # edit the `updates_ref` message in place and post nothing else
+    "invite": ("members",),  # bring `members` into the room, then post
+    "archive": (),  # post, then archive the room (or make it read-only)
+    "file": ("filename", "content"),  # post with `content` attached as `filename`
+}
+
+
+def open_room(
+    ctx: DeskContext,
+    kind: str,
+    *,
+    subject: Subject,
+    name: str,
+    topic: str,
+    purpose: str,
+    members: list[str],
+    within: str | None = None,
+    beside: str | None = None,
+    private: bool = False,
+    room: str = "room",
+    **context: Any,
+) -> int:
+    """Queue the making of the subject's room, named `name`, with `members` invited.
+
+    The message of `kind` is the room's first post; when it is sent, its reference
+    becomes the subject's `room` reference, where every later room post goes.
+    """
+    op = {"op": "open", "name": name, "topic": topic, "purpose": purpose, "members": members}
+    return notify_room(ctx, room, kind, subject=subject, creates_ref=room, room_op=op, **context)
 
 
 @dataclass(frozen=True)

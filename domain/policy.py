@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.directory import PasswordPolicy
+from domain.major_settings import MajorSettings
 
 if TYPE_CHECKING:
     from domain.access_resources import AccessSettings
@@ -107,6 +108,8 @@ class DeskPolicy:
     directory_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Access management: resources, reconciliation.
     access: AccessSettings = field(default_factory=lambda: _no_access())
+    # Major incident management: war rooms, cadence, stakeholders.
+    major: MajorSettings = field(default_factory=MajorSettings)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""

@@ -5,10 +5,11 @@ from domain import (
     access,
     audit,  # noqa: F401  (the audit trail: its records, timer and kind)
     incidents,
+    major,
     problems,
     requests,
     surveys,
 )
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)
 
-PROCESSES = (incidents, problems, requests, access, surveys)
+PROCESSES = (incidents, problems, requests, access, major, surveys)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.console import ConsoleSession
+from adapters.console.sender import CONTINUED
 from bot.config import DeskConfig
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -31,7 +34,9 @@ class DeskHarness:
         self.runtime = runtime
         self.clock = clock
         self.out = io.StringIO()
-        self.session = ConsoleSession(runtime, self.out)
+        # Files the desk writes (a post-incident review) go to a directory of the test's own.
+        self.files_dir = Path(tempfile.mkdtemp(prefix="deskbot-files-"))
+        self.session = ConsoleSession(runtime, self.out, files_dir=self.files_dir)
         self._offset = 0
         self._posts: list[str] = []
 
@@ -62,9 +67,18 @@ class DeskHarness:
     def _collect(self) -> list[str]:
         text = self.out.getvalue()
         new, self._offset = text[self._offset :], len(text)
-        lines = new.splitlines()
-        self._posts += [line for line in lines if _is_post(line)]
-        return [line for line in lines if not _is_post(line)]
+        replies: list[str] = []
+        last_was_post = False
+        for line in new.splitlines():
+            if _is_post(line):
+                self._posts.append(line)
+                last_was_post = True
+            elif last_was_post and line.startswith(CONTINUED):
+                self._posts[-1] += "\n" + line  # a war room's post of several lines
+            else:
+                replies.append(line)
+                last_was_post = False
+        return replies
 
     def say(self, user: str, text: str) -> str:
         """Run a command as `user`; returns the reply they see (posts go to `posts()`)."""

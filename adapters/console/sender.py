@@ -1,32 +1,74 @@
-"""Console delivery: channel posts print as [#channel] text, DMs as [DM @name] text."""
+"""Console delivery: channel posts print as [#channel] text, DMs as [DM @name] text.
+
+A subject's room is a name on the console (`[#inc-42-vpn-down]`); making it, pinning,
+inviting and archiving print what a chat platform would do, and a file is written to
+`files_dir` with its path printed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TextIO
 
 from bot.outbox import OutboundMessage
+
+CONTINUED = "  │ "  # starts each further line of a room's post
 
 
 class ConsoleSender:
     """Prints outbox messages to a text stream."""
 
-    def __init__(self, out: TextIO, turn: asyncio.Lock | None = None) -> None:
+    def __init__(
+        self, out: TextIO, turn: asyncio.Lock | None = None, files_dir: Path | None = None
+    ) -> None:
         self.out = out
         # Held by the session while a command runs, so a reply prints before what it caused.
         self.turn = turn or asyncio.Lock()
+        self.files_dir = files_dir or Path("reviews")
 
     async def send(self, message: OutboundMessage) -> str | None:
         async with self.turn:
             return self._print(message)
 
-    def _print(self, message: OutboundMessage) -> None:
+    def _print(self, message: OutboundMessage) -> str | None:
+        op = (message.room_op or {}).get("op")
+        address = message.address
+        if op == "open" and not address:
+            address = message.room_op["name"]  # the console makes a room by naming it
         prefix = (
             f"[DM @{message.address}]"
             if message.destination_kind == "dm"
-            else f"[#{message.address}]"  # a configured channel or the subject's room
+            else f"[#{address}]"  # a configured channel or the subject's room
         )
         text = message.text()
+        if op == "open":
+            members = " ".join(f"@{name}" for name in message.room_op.get("member_ids", []))
+            text = f"(room made; topic: {message.room_op['topic']}; invited {members})\n{text}"
+        elif op == "invite":
+            members = " ".join(f"@{name}" for name in message.room_op.get("member_ids", []))
+            text = f"{text} (invited {members})"
+        elif op == "pin":
+            text = f"(pinned) {text}"
+        elif op == "edit":
+            text = f"(status card) {text}"
+        elif op == "archive":
+            text = f"{text}\n(room archived)"
+        elif op == "file":
+            path = self._write(message.room_op["filename"], message.room_op["content"])
+            text = f"{text} (written to {path})"
+        if message.destination_kind == "room":
+            text = text.replace("\n", f"\n{CONTINUED}")  # a room's post reads as one block
         self.out.write(f"{prefix} {text}\n")
         self.out.flush()
+        if op == "open":
+            return address  # later room posts find the room by this name
+        if op == "pin" and message.creates_ref:
+            return f"{address}:{message.creates_ref}"
         return None
+
+    def _write(self, filename: str, content: str) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(filename).name  # never outside files_dir
+        path.write_text(content, encoding="utf-8")
+        return path.resolve()

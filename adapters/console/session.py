@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.form import CANCEL_WORDS, ConsoleForm
@@ -25,10 +26,17 @@ PLAIN_HELP = "Or just tell me what is wrong in your own words, and I'll offer to
 class ConsoleSession:
     """Runs commands as one person at a time and prints what each person would see."""
 
-    def __init__(self, runtime: Runtime, out: TextIO, user: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        out: TextIO,
+        user: str | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.runtime = runtime
         self.out = out
-        self.sender = ConsoleSender(out)
+        # Files the desk posts (a post-incident review) are written here.
+        self.sender = ConsoleSender(out, files_dir=files_dir)
         # One message per destination and pass: the terminal shows them in the order written.
         self.delivery = runtime.add_sender(CONSOLE, self.sender, run_size=1, lanes_apart=False)
         self.user = user or self._default_user()

@@ -6,13 +6,14 @@ from bot.commands import (  # noqa: F401  (registers their subcommands)
     desk,
     incident,
     kb,
+    major,
     problem,
     request,
     survey,
 )
 from bot.commands.spec import TABLE, Arg, Call, Command, Flag, Invocation, Reply, Subcommand
 
-TABLE.order(("incident", "request", "access", "problem", "kb", "survey", "desk"))
+TABLE.order(("incident", "major", "request", "access", "problem", "kb", "survey", "desk"))
 COMMANDS = TABLE.commands
 
 __all__ = [

@@ -109,6 +109,15 @@ INCIDENT = StateMachine(
             on_card=True,
             choose="problem",
         ),
+        Action(
+            "major",
+            "Declare major incident",
+            "declared a major incident",
+            OPEN,
+            agents,
+            "service-desk agents can declare major incidents",
+            on_card=True,
+        ),
         Action("note", "Add a note", "noted", ALL - {"closed", "cancelled"}, anyone),
         Action(
             "close",

@@ -176,7 +176,7 @@ def test_config_check_with_no_file_checks_the_example_that_run_would_use(
     assert out == [
         "No deskbot.yaml here and DESKBOT_CONFIG is not set, so deskbot runs the example "
         "company (examples/deskbot.yaml); checking it.",
-        f"{example_config_path()}: OK — 7 people, 3 teams, 4 services, 5 channels, "
+        f"{example_config_path()}: OK — 7 people, 3 teams, 4 services, 7 channels, "
         "SLA for 5 priorities, 5 catalogue items, 2 access resources",
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.identity import PlatformIdentity
-from domain import incidents, problems
+from domain import incidents, major, problems
 from domain.context import SYSTEM, Actor
 from domain.errors import InvalidTransition
 from domain.incidents import INCIDENT, get_incident
@@ -28,6 +28,7 @@ USE_CASES = {
     "reopen": lambda ctx, key: incidents.reopen_incident(ctx, CAROL, key, "still broken"),
     "cancel": lambda ctx, key: incidents.cancel_incident(ctx, CAROL, key, "by mistake"),
     "show": lambda ctx, key: incidents.show_incident(ctx, CAROL, key),
+    "major": lambda ctx, key: major.declare_incident(ctx, CAROL, key),
     "link": lambda ctx, key: problems.link_incidents(ctx, CAROL, _problem(ctx).key, [key]),
     "fixed": lambda ctx, key: problems.workaround_fixed(ctx, ALICE, _offered(ctx, key)),
     "broken": lambda ctx, key: problems.workaround_broken(ctx, ALICE, _offered(ctx, key)),
@@ -90,10 +91,10 @@ def test_a_snapshot_carries_what_the_state_allows_and_how_it_looks(desk):
         data = snapshot(get_incident(ctx, 1))
         card = [a["name"] for a in data["actions"] if a["on_card"]]
         assert (data["state_label"], data["open"], data["tone"]) == ("New", True, "waiting")
-        assert card == ["claim", "resolve", "link"]  # no Hold before anyone works on it
+        assert card == ["claim", "resolve", "link", "major"]  # no Hold before anyone works on it
         _put_in_state(ctx, "INC-1", "on_hold")
         card = [a["name"] for a in snapshot(get_incident(ctx, 1))["actions"] if a["on_card"]]
-        assert card == ["resume", "resolve", "link"]
+        assert card == ["resume", "resolve", "link", "major"]
 
 
 def test_refusals_come_from_the_declared_permissions():
