@@ -71,4 +71,7 @@ class ConsoleSender:
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / Path(filename).name  # never outside files_dir
         path.write_text(content, encoding="utf-8")
-        return path.resolve()
+        try:
+            return path.resolve().relative_to(Path.cwd())  # as the person would type it
+        except ValueError:
+            return path.resolve()

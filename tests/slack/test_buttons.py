@@ -38,6 +38,7 @@ async def test_claim_updates_the_card_in_place_and_writes_the_change_in_its_thre
         "incident_resolve",
         "incident_hold",
         "incident_link",
+        "incident_major",
     ]
     [note] = await slack_desk.posts(1, TRIAGE, where=lambda c: c.args.get("thread_ts") == ts)
     assert note.args["text"] == "INC-1 claimed by @carol — now In progress, assignee <@U0CAROL>"
@@ -151,6 +152,7 @@ async def test_hold_needs_a_reason_then_resume_takes_it_off_hold(slack_desk, sla
         "incident_resume",
         "incident_resolve",
         "incident_link",
+        "incident_major",
     ]
 
     rid = await slack_desk.press("U0CAROL", "incident_resume", "INC-1", message_ts=ts)

@@ -29,6 +29,7 @@ async def test_incident_new_replies_privately_and_posts_a_card_to_triage(slack_d
         "incident_claim",
         "incident_resolve",
         "incident_link",
+        "incident_major",
     ]
     assert card.args["text"].startswith(
         "INC-1 [P2] VPN drops every 10 min — reported by <@U0ALICE>"
