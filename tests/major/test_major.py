@@ -369,3 +369,15 @@ def test_a_bad_major_section_is_named_with_file_and_line(tmp_path, section, prob
     found = [p for p in raised.value.problems if problem in p]
     assert found, raised.value.problems
     assert re.match(rf"{re.escape(str(path))}:\d+", found[0])
+
+
+def test_a_marked_message_delivered_twice_is_marked_once(desk):
+    _declare(desk)
+    dispatcher = desk.runtime.dispatcher
+    marker = PlatformIdentity("console", "dave")
+    message = _chat(ROOM, "m7", "DNS looks fine", datetime(2026, 1, 5, 9, 5, tzinfo=UTC))
+    first = dispatcher.perform(marker, mark(message), delivery="press-1")
+    again = dispatcher.perform(marker, mark(message), delivery="press-1")
+    # The platform's retry of one press answers as the press did, and does not toggle.
+    assert first.text == again.text == "Added to INC-1's timeline."
+    assert "DNS looks fine" in desk.say("bob", "/major timeline")
