@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot.commands import Reply
 from bot.message_refs import ROOM
@@ -35,6 +35,9 @@ class ChatMessage:
     author_name: str  # a display name, used when the author is not a known person
     at: datetime  # when it was posted (aware, UTC)
     text: str
+    # The thread the message is a reply in (Slack's thread_ts), if any: a room that is a
+    # thread in a shared channel (the bot may not make channels) is that thread only.
+    thread: str = ""
 
 
 def mark(message: ChatMessage, mode: str = "toggle") -> Callable[[DeskContext, Actor], Reply]:
@@ -43,7 +46,7 @@ def mark(message: ChatMessage, mode: str = "toggle") -> Callable[[DeskContext, A
         raise ValueError(f"mode must be one of {MODES}")
 
     def work(ctx: DeskContext, actor: Actor) -> Reply:
-        subject_id = room_subject(ctx, message.platform, message.room)
+        subject_id = room_subject(ctx, message.platform, message.room, message.thread)
         if subject_id is None:
             return Reply(
                 "Only messages in a major incident's war room can go on a timeline.", ok=False
@@ -63,14 +66,16 @@ def mark(message: ChatMessage, mode: str = "toggle") -> Callable[[DeskContext, A
     return work
 
 
-def room_subject(ctx: DeskContext, platform: str, room: str) -> str | None:
-    """The major incident whose war room is `room` on `platform`, if it is one."""
+def room_subject(ctx: DeskContext, platform: str, room: str, thread: str = "") -> str | None:
+    """The major incident whose war room is `room` (or the thread `thread` in it) on
+    `platform`, if it is one."""
+    refs = [room] + ([f"{room}:{thread}"] if thread else [])
     return ctx.session.scalar(
         select(MessageRef.subject_id).where(
             MessageRef.subject_type == major.SUBJECT_TYPE,
             MessageRef.platform == platform,
             MessageRef.role == ROOM,
-            or_(MessageRef.ref == room, MessageRef.ref.like(f"{room}:%")),
+            MessageRef.ref.in_(refs),
         )
     )
 

@@ -146,6 +146,7 @@ class OutboxDelivery:
         self.failed_at_claim = 0  # rows the last claim failed without an attempt
         self._last_lane: tuple[str, str] | None = None
         self._in_flight: set[int] = set()
+        self._wake: asyncio.Event | None = None
 
     def claim(
         self, skip: Collection[tuple[str, str]] = (), lanes: int = MAX_LANES
@@ -530,6 +531,7 @@ class OutboxDelivery:
         that was idle. A claim takes a few lanes at a time, so two workers share a burst.
         """
         self._stopping = False
+        self._wake = wake  # set when a room is made: what waited for it can go
         going: dict[tuple[str, str], asyncio.Task[int]] = {}
         renewing = asyncio.ensure_future(self._renew_leases())
         try:
@@ -560,8 +562,9 @@ class OutboxDelivery:
         while run and not self._stopping:
             done = await self._deliver_run(run, time.monotonic())
             dealt += done
-            if done < len(run) or len(run) < self.run_size:
-                break  # stopped, or the lane has nothing more due
+            made_room = any(_opens_room(m) for m in run[:done])
+            if done < len(run) or (len(run) < self.run_size and not made_room):
+                break  # stopped, or the lane has nothing more due (a new room's posts are)
             try:
                 run = await asyncio.to_thread(self.claim_lane, lane)
             except Exception:  # the database may be away: the next claim takes the lane
@@ -614,6 +617,8 @@ class OutboxDelivery:
             await asyncio.to_thread(self.record, message, error=exc)
             return isinstance(exc, PermanentFailure | RenderError)  # failed for good: go on
         await asyncio.to_thread(self.record, message, ref=ref)
+        if _opens_room(message) and self._wake is not None:
+            self._wake.set()  # other lanes' posts that waited for the room (a DM with its link)
         return True
 
     async def close(self) -> None:
@@ -668,6 +673,10 @@ class OutboxDelivery:
 
 
 _WAIT = object()  # a row that must wait (its room is not there yet): the lane waits too
+
+
+def _opens_room(message: OutboundMessage) -> bool:
+    return message.room_op is not None and message.room_op.get("op") == "open"
 
 
 def _describe(error: Exception) -> str:

@@ -231,9 +231,20 @@ def open_room(
     """Queue the making of the subject's room, named `name`, with `members` invited.
 
     The message of `kind` is the room's first post; when it is sent, its reference
-    becomes the subject's `room` reference, where every later room post goes.
+    becomes the subject's `room` reference, where every later room post goes. `within` is
+    the logical channel rooms are made in (a category), `beside` the one whose thread
+    stands in for a room where the bot may not make channels.
     """
-    op = {"op": "open", "name": name, "topic": topic, "purpose": purpose, "members": members}
+    op = {
+        "op": "open",
+        "name": name,
+        "topic": topic,
+        "purpose": purpose,
+        "members": members,
+        "within": within,
+        "beside": beside,
+        "private": private,
+    }
     return notify_room(ctx, room, kind, subject=subject, creates_ref=room, room_op=op, **context)
 
 

@@ -48,7 +48,17 @@ def say_in_room(
 def refresh_card(ctx: DeskContext, major: MajorIncident) -> None:
     """Show the major incident as it is now on the pinned status card, edited in place."""
     ctx.session.flush()  # the card reads the roles as they are now
-    notify_room(ctx, ROOM, "major_status", subject=major, updates_ref=STATUS_CARD, room_op=EDIT)
+    # creates_ref too: a card someone deleted is posted (and pinned) anew, and the new one
+    # is the card from then on.
+    notify_room(
+        ctx,
+        ROOM,
+        "major_status",
+        subject=major,
+        creates_ref=STATUS_CARD,
+        updates_ref=STATUS_CARD,
+        room_op=EDIT,
+    )
 
 
 def tell_stakeholders(ctx: DeskContext, major: MajorIncident, **context: Any) -> None:
