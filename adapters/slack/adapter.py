@@ -146,6 +146,7 @@ class SlackAdapter:
             database=runtime.database,
             people=self.people,
             pacer=ChannelPacer(channel_interval),
+            clock=runtime.clock,
         )
 
     async def _home_notice(self, asker: Asker, text: str) -> None:

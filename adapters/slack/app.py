@@ -8,7 +8,7 @@ import uuid
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import actions, commands, home, intake
+from adapters.slack import actions, commands, home, intake, marks
 from adapters.slack.desk import SlackDesk
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def build_app(
     actions.register(app, desk)
     intake.register(app, desk)
     home.register(app, desk, home_tab)
+    marks.register(app, desk)
 
     @app.error
     async def on_error(error: Exception) -> None:

@@ -19,10 +19,13 @@ from adapters.slack.errors import slack_error
 from adapters.slack.mrkdwn import escape_all
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import SlackPeople
+from adapters.slack.rooms import SlackRooms
 from adapters.slack.threads import dm_thread
+from adapters.slack.war_room import WarRooms
 from bot.message_refs import ref_of
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
 from bot.templates import card_template, has_template, render
+from domain.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,12 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action_read_only_channel",
         "team_access_not_granted",
         "ekm_access_denied",
+        # A war room's name or topic Slack will never take as it is.
+        "invalid_name",
+        "invalid_name_specials",
+        "invalid_name_maxlength",
+        "invalid_name_punctuation",
+        "invalid_name_required",
     }
 )
 # The card is gone or not ours to edit: the change is still posted, just not in place.
@@ -54,12 +63,25 @@ class SlackSender:
     """Delivers one outbox row through Slack's Web API; returns "channel:ts" of what it posted."""
 
     def __init__(
-        self, *, client: AsyncWebClient, database, people: SlackPeople, pacer: ChannelPacer
+        self,
+        *,
+        client: AsyncWebClient,
+        database,
+        people: SlackPeople,
+        pacer: ChannelPacer,
+        clock: Clock | None = None,
     ) -> None:
         self.client = client
         self.database = database
         self.people = people
         self.pacer = pacer
+        self.war_rooms = WarRooms(
+            rooms=SlackRooms(client),
+            database=database,
+            clock=clock or SystemClock(),
+            render=self._render,
+            post=self._post,
+        )
         # About ten seconds of Slack's pace waiting in one channel is a flood (bot/outbox.py).
         self.digest_at = round(10 / pacer.interval) if pacer.interval > 0 else None
 
@@ -72,6 +94,8 @@ class SlackSender:
     async def send(self, message: OutboundMessage) -> str | None:
         """Deliver `message`, or raise RetryLater / PermanentFailure for the outbox."""
         try:
+            if message.destination_kind == "room":  # a subject's own channel (war room)
+                return await self.war_rooms.send(message)
             if message.updates_ref and message.subject_id is not None:
                 return await self._update_card(message)
             return await self._post_notification(message)
@@ -132,6 +156,8 @@ class SlackSender:
     ) -> tuple[str, list[dict] | None]:
         """(fallback text, blocks or None), with user-written text escaped and <@U…> mentions."""
         context = escape_all(message.context)
+        if message.context.get("room_link"):  # "<#C…>", made by the outbox: a link to keep
+            context["room_link"] = message.context["room_link"]
         mention = self.people.mention
         text = render(text_kind or message.kind, "text", mention=mention, **context)
         blocks = None

@@ -27,18 +27,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-# Identity of the fake workspace. slack_signing uses the same values as defaults,
+from . import slack_rooms
+from .slack_ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+
+# Identity of the fake workspace (slack_ids). slack_signing uses the same values as defaults,
 # so signed requests and the fake's auth.test answer describe one workspace.
-TEAM_ID = "T0DESK"
-TEAM_DOMAIN = "deskbot-test"
-APP_ID = "A0DESKBOT"
-BOT_USER_ID = "U0DESKBOT"
-BOT_ID = "B0DESKBOT"
 DEFAULT_TOKEN = "xoxb-0000-fake-deskbot-token"
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"
 RESPONSE_URL_METHOD = "response_url"  # pseudo method name for POSTs to a response_url
+UPLOAD_METHOD = "file_upload"  # pseudo method name for POSTs of a file to its upload URL
 UNPARSED_BODY = "_unparsed_body"  # args key holding a body the fake could not parse
 
 # Arguments that carry JSON even in a form body (Slack accepts both encodings).
@@ -98,6 +97,7 @@ class _Fault:
     retry_after: int | None = None
     error: str = "fatal_error"
     body: str | None = None  # a raw body to send instead of {"ok": false, "error": ...}
+    extra: dict[str, Any] = field(default_factory=dict)  # more fields of the error answer
 
     def matches(self, method: str) -> bool:
         return self.method is None or self.method == method
@@ -111,6 +111,7 @@ class _State:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rooms: slack_rooms.Rooms = field(default_factory=slack_rooms.Rooms)
     seq: int = 0
 
 
@@ -226,6 +227,61 @@ class FakeSlackApi:
             self._state.users[user_id] = user
         return user
 
+    def add_channel(
+        self,
+        name: str,
+        *,
+        creator: str = "U0SOMEONE",
+        private: bool = False,
+        members: list[str] | None = None,
+    ) -> str:
+        """A channel that exists already (made by `creator`); returns its id."""
+        with self._cond:
+            return slack_rooms.add_channel(
+                self, name, creator=creator, private=private, members=members or []
+            )
+
+    def channel(self, channel_id: str) -> dict[str, Any] | None:
+        """A channel the fake knows, as conversations.info describes it now."""
+        with self._cond:
+            found = self._state.rooms.channels.get(channel_id)
+            return dict(found) if found else None
+
+    def channel_named(self, name: str) -> dict[str, Any] | None:
+        """The channel called `name`, if the fake knows one."""
+        with self._cond:
+            return next(
+                (dict(c) for c in self._state.rooms.channels.values() if c["name"] == name), None
+            )
+
+    def members(self, channel_id: str) -> list[str]:
+        """Who is in a channel the fake knows (the creator first)."""
+        with self._cond:
+            return list(self._state.rooms.members.get(channel_id, []))
+
+    def pins(self, channel_id: str) -> list[str]:
+        """The ts of every message pinned in a channel, in pinning order."""
+        with self._cond:
+            return list(self._state.rooms.pins.get(channel_id, []))
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """A file completed through files.completeUploadExternal, with its bytes ("data")."""
+        with self._cond:
+            return self._state.rooms.files.get(file_id)
+
+    def add_message(self, channel: str, text: str, *, user: str, ts: str | None = None) -> str:
+        """A person's message in a channel (served by conversations.history); returns its ts."""
+        with self._cond:
+            ts = ts or self._next_ts()
+            self._state.messages[(channel, ts)] = {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "team": TEAM_ID,
+            }
+            return ts
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """Latest state of a message posted/updated through the fake."""
         with self._cond:
@@ -331,6 +387,15 @@ class FakeSlackApi:
         error = "service_unavailable" if status == 503 else "fatal_error"
         self._add_fault(_Fault(method, status, times, None, error, body))
 
+    def refuse(self, method: str, error: str, *, times: int | None = None, **extra: Any) -> None:
+        """Answer ``method`` with HTTP 200 ``{"ok": false, "error": error, **extra}``.
+
+        For refusals no retry fixes, e.g. ``refuse("conversations.create", "missing_scope",
+        needed="channels:manage", provided="chat:write")`` (an app installed without the
+        scope) or ``"restricted_action"`` (a workspace that lets nobody make channels).
+        """
+        self._add_fault(_Fault(method, 200, times, None, error, None, dict(extra)))
+
     def recover(self, method: str | None = None) -> None:
         """Drop failure rules: all of them, or only those set for ``method``."""
         with self._cond:
@@ -369,6 +434,8 @@ class FakeSlackApi:
             method = path[len(API_PREFIX) :]
         elif path.startswith(RESPONSE_PREFIX) and http_method == "POST":
             method = RESPONSE_URL_METHOD
+        elif path.startswith(slack_rooms.UPLOAD_PREFIX) and http_method == "POST":
+            return self._upload(path, http_method, content_type, body)
         else:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         try:
@@ -402,6 +469,32 @@ class FakeSlackApi:
         out_headers = {"Content-Type": "application/json; charset=utf-8", **extra_headers}
         return status, out_headers, json.dumps(answer).encode()
 
+    def _upload(
+        self, path: str, http_method: str, content_type: str, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """A file's bytes POSTed to the upload URL files.getUploadURLExternal gave out."""
+        file_id = path[len(slack_rooms.UPLOAD_PREFIX) :]
+        with self._cond:
+            fault = self._take_fault(UPLOAD_METHOD)
+            if fault is not None:
+                status, answer = fault.status, fault.error
+            else:
+                status, answer = slack_rooms.receive_upload(self, file_id, body)
+            self._state.calls.append(
+                RecordedCall(
+                    method=UPLOAD_METHOD,
+                    args={"file_id": file_id, "size": len(body)},
+                    time=time.monotonic(),
+                    path=path,
+                    http_method=http_method,
+                    content_type=content_type,
+                    status=status,
+                    response=answer,
+                )
+            )
+            self._cond.notify_all()
+        return status, {"Content-Type": "text/plain; charset=utf-8"}, answer.encode()
+
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], Any]:
@@ -411,7 +504,7 @@ class FakeSlackApi:
             hdrs = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             if fault.body is not None:
                 return fault.status, hdrs, _RawJson(fault.body)
-            return fault.status, hdrs, {"ok": False, "error": fault.error}
+            return fault.status, hdrs, {"ok": False, "error": fault.error, **fault.extra}
         if method == RESPONSE_URL_METHOD:
             return 200, {}, "ok"  # response_url needs no token; Slack answers plain "ok"
         if UNPARSED_BODY in args:
@@ -448,6 +541,10 @@ class FakeSlackApi:
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return _error("channel_not_found")
+        if args["channel"] in self._state.rooms.channels:  # others are taken on trust
+            _, refused = slack_rooms.writable(self, args)
+            if refused:
+                return refused
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             return _error("no_text")
         channel = _dm_channel(args["channel"])
@@ -578,7 +675,11 @@ class FakeSlackApi:
 
 
 # What the app's manifest asks for (adapters/slack/manifest.yaml).
-_SCOPES = "channels:join,chat:write,commands,im:history,users:read,users:read.email"
+_SCOPES = (
+    "channels:history,channels:join,channels:manage,channels:read,chat:write,commands,"
+    "files:write,groups:history,groups:read,groups:write,im:history,pins:write,"
+    "reactions:read,users:read,users:read.email"
+)
 
 _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": FakeSlackApi._auth_test,
@@ -591,6 +692,7 @@ _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = 
     "users.info": FakeSlackApi._users_info,
     "users.lookupByEmail": FakeSlackApi._lookup_by_email,
     "conversations.open": FakeSlackApi._conversations_open,
+    **slack_rooms.METHODS,
 }
 
 

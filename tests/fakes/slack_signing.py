@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .slack_api import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, make_trigger_id
+from .slack_api import make_trigger_id
+from .slack_ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -216,6 +217,67 @@ def block_actions_payload(
     return payload
 
 
+def message_action_payload(
+    *,
+    callback_id: str,
+    message_ts: str,
+    message_text: str = "",
+    message_user: str | None = "U0BOB",
+    user_id: str = "U0ALICE",
+    user_name: str = "alice",
+    channel_id: str = "C0GENERAL",
+    channel_name: str = "general",
+    response_url: str = "https://hooks.slack.com/app/T0DESK/1/fake",
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """A message shortcut (⋮ on a message → the app's action); ``message_user`` None: a bot's."""
+    message: dict[str, Any] = {
+        "type": "message",
+        "text": message_text,
+        "ts": message_ts,
+        "team": TEAM_ID,
+    }
+    if message_user is None:
+        message.update({"bot_id": BOT_ID, "user": BOT_USER_ID, "app_id": APP_ID})
+    else:
+        message.update({"user": message_user, "client_msg_id": f"m-{next(_ids)}"})
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": _team(),
+        "user": _user(user_id, user_name),
+        "channel": {"id": channel_id, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or make_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message_ts,
+        "message": message,
+    }
+
+
+def reaction_event(
+    *,
+    reaction: str,
+    channel_id: str,
+    ts: str,
+    user_id: str = "U0ALICE",
+    item_user: str = "U0BOB",
+    added: bool = True,
+) -> dict[str, Any]:
+    """Inner ``event`` of reaction_added (or reaction_removed) on a message."""
+    return {
+        "type": "reaction_added" if added else "reaction_removed",
+        "user": user_id,
+        "reaction": reaction,
+        "item_user": item_user,
+        "item": {"type": "message", "channel": channel_id, "ts": ts},
+        "event_ts": f"{int(time.time())}.{next(_ids):06d}",
+    }
+
+
 def plain_text_values(values: dict[str, dict[str, str]]) -> dict[str, Any]:
     """``{block_id: {action_id: "text"}}`` -> Slack's ``view.state.values`` shape."""
     return {
@@ -356,6 +418,12 @@ class SlackSigner:
         """Signed block_actions; ``fields`` go to block_actions_payload()."""
         return sign_interaction(
             block_actions_payload(**fields), self.signing_secret, timestamp=timestamp
+        )
+
+    def message_action(self, *, timestamp: int | None = None, **fields: Any) -> SignedRequest:
+        """Signed message_action (a message shortcut); ``fields`` go to message_action_payload()."""
+        return sign_interaction(
+            message_action_payload(**fields), self.signing_secret, timestamp=timestamp
         )
 
     def view_submission(self, *, timestamp: int | None = None, **fields: Any) -> SignedRequest:

@@ -221,7 +221,8 @@ async def test_async_client_methods(slack: FakeSlackApi) -> None:
     assert (await client.chat_postEphemeral(channel="C1", user="U0ALICE", text="psst"))[
         "message_ts"
     ]
-    assert (await client.api_call("reactions.add", json={"name": "eyes"}))["ok"] is True
+    reacted = {"channel": "C1", "timestamp": first["ts"], "name": "eyes"}
+    assert (await client.api_call("reactions.add", json=reacted))["ok"] is True
     with pytest.raises(SlackApiError) as err:
         await client.users_info(user="U0NOBODY")
     assert err.value.response["error"] == "user_not_found"
@@ -333,3 +334,174 @@ def test_sync_client_form_bodies_and_wait_timeout(slack: FakeSlackApi) -> None:
         headers={**auth_header, "Content-Type": "application/json"},
     )
     assert malformed.json() == {"ok": False, "error": "invalid_json"}
+
+
+# ------------------------------------------------------------ war rooms (slack_rooms.py)
+async def _refused(call) -> dict:
+    """The answer of a call that must fail with ok=false."""
+    with pytest.raises(SlackApiError) as err:
+        await call
+    return err.value.response.data
+
+
+@pytest.mark.asyncio
+async def test_channels_are_created_once_per_name_with_slacks_naming_rules(
+    slack: FakeSlackApi,
+) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    made = await client.conversations_create(name="inc-1-db-down")
+    channel = made["channel"]
+    assert (channel["name"], channel["creator"], channel["is_member"]) == (
+        "inc-1-db-down",
+        BOT_USER_ID,
+        True,
+    )
+    assert channel["id"].startswith("C") and channel["is_private"] is False
+    assert (await _refused(client.conversations_create(name="inc-1-db-down")))[
+        "error"
+    ] == "name_taken"
+    for name, error in [
+        ("Inc-1", "invalid_name_specials"),
+        ("inc 1", "invalid_name_specials"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("", "invalid_name_required"),
+    ]:
+        assert (await _refused(client.conversations_create(name=name)))["error"] == error
+    private = await client.conversations_create(name="inc-2", is_private=True)
+    assert private["channel"]["is_private"] is True and private["channel"]["id"].startswith("G")
+    # An archived channel keeps its name.
+    await client.conversations_archive(channel=channel["id"])
+    assert (await _refused(client.conversations_create(name="inc-1-db-down")))[
+        "error"
+    ] == "name_taken"
+
+
+@pytest.mark.asyncio
+async def test_invite_with_force_invites_the_valid_users_and_lists_the_others(
+    slack: FakeSlackApi,
+) -> None:
+    for user in ("U0A", "U0B"):
+        slack.add_user(user, user.lower())
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    channel = (await client.conversations_create(name="room"))["channel"]["id"]
+
+    forced = await client.conversations_invite(channel=channel, users="U0A,U0NOBODY", force=True)
+    assert forced["ok"] is True and forced["channel"]["id"] == channel
+    assert forced["errors"] == [{"user": "U0NOBODY", "ok": False, "error": "user_not_found"}]
+    assert slack.members(channel) == [BOT_USER_ID, "U0A"]
+    # Without force one bad id fails the call, and nobody is invited.
+    strict = await _refused(client.conversations_invite(channel=channel, users="U0B,U0NOBODY"))
+    assert strict["error"] == "user_not_found" and slack.members(channel) == [BOT_USER_ID, "U0A"]
+    again = await _refused(client.conversations_invite(channel=channel, users="U0A"))
+    assert again["error"] == "already_in_channel"
+    assert (await _refused(client.conversations_invite(channel="C0NONE", users="U0A")))[
+        "error"
+    ] == "channel_not_found"
+
+
+@pytest.mark.asyncio
+async def test_topic_purpose_and_archive(slack: FakeSlackApi) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    channel = (await client.conversations_create(name="room"))["channel"]["id"]
+    topic = await client.conversations_setTopic(channel=channel, topic="P1 · investigating")
+    assert topic["channel"]["topic"]["value"] == "P1 · investigating"
+    await client.conversations_setPurpose(channel=channel, purpose="War room")
+    info = (await client.conversations_info(channel=channel))["channel"]
+    assert (info["topic"]["value"], info["purpose"]["value"]) == ("P1 · investigating", "War room")
+    too_long = client.conversations_setTopic(channel=channel, topic="x" * 251)
+    assert (await _refused(too_long))["error"] == "too_long"
+
+    assert (await client.conversations_archive(channel=channel))["ok"] is True
+    assert (await _refused(client.conversations_archive(channel=channel)))[
+        "error"
+    ] == "already_archived"
+    assert (await _refused(client.chat_postMessage(channel=channel, text="hi")))[
+        "error"
+    ] == "is_archived"
+    theirs = slack.add_channel("elsewhere", creator="U0A")
+    assert (await _refused(client.chat_postMessage(channel=theirs, text="hi")))[
+        "error"
+    ] == "not_in_channel"
+
+
+@pytest.mark.asyncio
+async def test_list_pages_with_a_cursor_and_history_reads_one_message(
+    slack: FakeSlackApi,
+) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    made = [(await client.conversations_create(name=f"r-{n}"))["channel"]["id"] for n in range(3)]
+    private = slack.add_channel("secret", creator=BOT_USER_ID, private=True)
+    first = await client.conversations_list(types="public_channel", limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = await client.conversations_list(types="public_channel", limit=2, cursor=cursor)
+    assert [c["id"] for c in first["channels"] + second["channels"]] == made
+    assert second["response_metadata"]["next_cursor"] == ""
+    both = await client.conversations_list(types="public_channel,private_channel")
+    assert private in [c["id"] for c in both["channels"]]
+
+    room = made[0]
+    older = slack.add_message(room, "DB failover started", user="U0A")
+    newer = slack.add_message(room, "later", user="U0A")
+    found = await client.conversations_history(channel=room, latest=older, inclusive=True, limit=1)
+    assert [(m["ts"], m["text"], m["user"]) for m in found["messages"]] == [
+        (older, "DB failover started", "U0A")
+    ]
+    assert (await client.conversations_history(channel=room, limit=1))["messages"][0]["ts"] == newer
+    theirs = slack.add_channel("theirs", creator="U0A")
+    assert (await _refused(client.conversations_history(channel=theirs)))[
+        "error"
+    ] == "not_in_channel"
+
+
+@pytest.mark.asyncio
+async def test_pins_add(slack: FakeSlackApi) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    channel = (await client.conversations_create(name="room"))["channel"]["id"]
+    ts = (await client.chat_postMessage(channel=channel, text="status"))["ts"]
+    assert (await client.pins_add(channel=channel, timestamp=ts))["ok"] is True
+    assert slack.pins(channel) == [ts]
+    assert (await _refused(client.pins_add(channel=channel, timestamp=ts)))[
+        "error"
+    ] == "already_pinned"
+    assert (await _refused(client.pins_add(channel=channel, timestamp="1.000001")))[
+        "error"
+    ] == "message_not_found"
+
+
+@pytest.mark.asyncio
+async def test_files_upload_v2_goes_through_the_external_upload_flow(slack: FakeSlackApi) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    channel = (await client.conversations_create(name="room"))["channel"]["id"]
+    done = await client.files_upload_v2(
+        channel=channel,
+        filename="review.md",
+        title="review.md",
+        content="# Review\n",
+        initial_comment="The review",
+    )
+    assert [c.method for c in slack.calls() if c.method != "conversations.create"] == [
+        "files.getUploadURLExternal",
+        "file_upload",
+        "files.completeUploadExternal",
+    ]
+    [url] = slack.calls("files.getUploadURLExternal")
+    assert url.response["upload_url"].startswith(slack.url + "upload/v1/")
+    assert slack.calls("file_upload")[0].response == "OK - 9"
+    file = done["file"]
+    assert (file["name"], file["title"], file["size"]) == ("review.md", "review.md", 9)
+    [share] = file["shares"]["public"][channel]
+    assert slack.message(channel, share["ts"])["text"] == "The review"
+    assert slack.file(file["id"])["data"] == b"# Review\n"
+    # Completing a file whose bytes never arrived fails like Slack.
+    pending = await client.files_getUploadURLExternal(filename="x.md", length=3)
+    unsent = client.files_completeUploadExternal(files=[{"id": pending["file_id"]}])
+    assert (await _refused(unsent))["error"] == "file_not_found"
+
+
+@pytest.mark.asyncio
+async def test_refuse_answers_ok_false_with_slacks_extra_fields(slack: FakeSlackApi) -> None:
+    client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    slack.refuse("conversations.create", "missing_scope", needed="channels:manage", times=1)
+    refused = await _refused(client.conversations_create(name="room"))
+    assert refused == {"ok": False, "error": "missing_scope", "needed": "channels:manage"}
+    assert (await client.conversations_create(name="room"))["ok"] is True  # times=1

@@ -35,6 +35,7 @@ from tests.fakes.slack_signing import (
     app_home_opened_event,
     message_im_event,
     plain_text_values,
+    reaction_event,
 )
 from tests.harness import TEST_AUDIT_KEY
 
@@ -267,6 +268,43 @@ class SlackDeskHarness:
         response = await self.post(self.signer.event(event, event_id=event_id, retry_num=retry_num))
         assert response.status_code == 200
         return event
+
+    async def shortcut(
+        self,
+        user_id: str,
+        channel: str,
+        message_ts: str,
+        *,
+        text: str = "",
+        author: str | None = "U0BOB",
+        callback_id: str = "add_to_timeline",
+    ) -> str:
+        """Choose a message shortcut on a message; returns the response_url id."""
+        rid = self.response_id()
+        response = await self.post(
+            self.signer.message_action(
+                callback_id=callback_id,
+                message_ts=message_ts,
+                message_text=text,
+                message_user=author,
+                user_id=user_id,
+                user_name=user_name(user_id),
+                channel_id=channel,
+                response_url=self.slack.response_url(rid),
+            )
+        )
+        assert response.status_code == 200, response.text
+        return rid
+
+    async def react(
+        self, user_id: str, channel: str, ts: str, *, reaction: str = "pushpin", added=True
+    ) -> None:
+        """Add (or remove) a reaction on a message."""
+        event = reaction_event(
+            reaction=reaction, channel_id=channel, ts=ts, user_id=user_id, added=added
+        )
+        response = await self.post(self.signer.event(event))
+        assert response.status_code == 200, response.text
 
     async def open_home(self, user_id: str) -> None:
         response = await self.post(self.signer.event(app_home_opened_event(user_id=user_id)))

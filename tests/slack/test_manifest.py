@@ -15,13 +15,25 @@ from bot.commands import COMMANDS
 HERE = Path(__file__).resolve().parents[2] / "adapters" / "slack"
 SOCKET, HTTP = HERE / "manifest.yaml", HERE / "manifest.http.yaml"
 
-# The bot scope each Web API method needs (None: no scope). A method the adapter starts
-# calling must be added here, with its scope, before this test passes.
-METHOD_SCOPES: dict[str, str | None] = {
+# The bot scopes each Web API method needs (None: no scope; a tuple: public and private
+# channels each need their own). A method the adapter starts calling must be added here,
+# with its scopes, before this test passes.
+PUBLIC_AND_PRIVATE = ("channels:manage", "groups:write")
+METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
+    "auth_test": None,
     "chat_postMessage": "chat:write",  # to a user id as well: that is the bot's DM
     "chat_postEphemeral": "chat:write",
     "chat_update": "chat:write",
+    "conversations_archive": PUBLIC_AND_PRIVATE,
+    "conversations_create": PUBLIC_AND_PRIVATE,
+    "conversations_history": ("channels:history", "groups:history"),
+    "conversations_invite": PUBLIC_AND_PRIVATE,
     "conversations_join": "channels:join",
+    "conversations_list": ("channels:read", "groups:read"),
+    "conversations_setPurpose": PUBLIC_AND_PRIVATE,
+    "conversations_setTopic": PUBLIC_AND_PRIVATE,
+    "files_upload_v2": "files:write",  # getUploadURLExternal + completeUploadExternal
+    "pins_add": "pins:write",
     "conversations_open": "im:write",
     "users_info": "users:read",
     "users_lookupByEmail": "users:read.email",
@@ -33,8 +45,10 @@ METHOD_SCOPES: dict[str, str | None] = {
 EVENTS: dict[str, tuple[str, str | None]] = {
     "message": ("message.im", "im:history"),  # DMs only: intake ignores other channels
     "app_home_opened": ("app_home_opened", None),
+    "reaction_added": ("reaction_added", "reactions:read"),
+    "reaction_removed": ("reaction_removed", "reactions:read"),
 }
-WEB_API = re.compile(r"^(apps|auth|chat|conversations|files|reactions|users|views)_\w+$")
+WEB_API = re.compile(r"^(apps|auth|chat|conversations|files|pins|reactions|users|views)_\w+$")
 
 
 def _load(path: Path) -> dict:
@@ -71,13 +85,45 @@ def _events() -> set[str]:
     }
 
 
+def _shortcuts() -> set[str]:
+    """Every shortcut's callback_id the adapter listens to (@app.shortcut(NAME or "...") )."""
+    return {
+        _constant(node.args[0])
+        for _, tree in _adapter_code()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "shortcut"
+        and node.args
+    }
+
+
+def _constant(node: ast.AST) -> str:
+    """A string constant, or the module-level NAME = "..." a listener was given."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    assert isinstance(node, ast.Name), f"cannot read the shortcut id {ast.dump(node)}"
+    for _, tree in _adapter_code():
+        for statement in tree.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
+                and isinstance(statement.value, ast.Constant)
+            ):
+                return str(statement.value.value)
+    raise AssertionError(f"cannot read the shortcut id {ast.dump(node)}")
+
+
 def _needed_scopes() -> set[str]:
     methods = _web_api_methods()
     unknown = methods - METHOD_SCOPES.keys()
     assert not unknown, f"add these methods and their scopes to METHOD_SCOPES: {unknown}"
     events = _events()
     assert events <= EVENTS.keys(), f"add these events to EVENTS: {events - EVENTS.keys()}"
-    scopes = {METHOD_SCOPES[m] for m in methods} | {EVENTS[e][1] for e in events}
+    scopes = {EVENTS[e][1] for e in events}
+    for method in methods:
+        needed = METHOD_SCOPES[method]
+        scopes |= set(needed) if isinstance(needed, tuple) else {needed}
     scopes.add("commands")  # the slash commands
     # users.info answers with profile.email only given users:read.email; people.py reads it.
     if '"email"' in (HERE / "people.py").read_text(encoding="utf-8"):
@@ -88,7 +134,9 @@ def _needed_scopes() -> set[str]:
 def test_the_code_sample_is_not_empty() -> None:
     # Guards the derivations below: an AST walk that finds nothing would prove nothing.
     assert {"chat_postMessage", "users_info", "views_open"} <= _web_api_methods()
-    assert {"message", "app_home_opened"} <= _events()
+    assert {"message", "app_home_opened", "reaction_added"} <= _events()
+    assert {"conversations_create", "pins_add", "files_upload_v2"} <= _web_api_methods()
+    assert "add_to_timeline" in _shortcuts()
 
 
 @pytest.mark.parametrize("path", [SOCKET, HTTP], ids=["socket", "http"])
@@ -104,6 +152,8 @@ def test_the_manifest_declares_commands_scopes_events_and_home(path: Path) -> No
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
         EVENTS[e][0] for e in _events()
     }
+    shortcuts = manifest["features"].get("shortcuts") or []
+    assert {s["callback_id"] for s in shortcuts if s["type"] == "message"} == _shortcuts()
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
