@@ -1,4 +1,4 @@
-"""`deskbot discord sync-commands [--guild ID]`: register /incident and /desk with Discord."""
+"""`deskbot discord sync-commands [--guild ID]`: register the commands with Discord."""
 
 from __future__ import annotations
 
@@ -55,6 +55,11 @@ async def sync_commands(settings: Settings, config: DeskConfig, guild: str | Non
         return 1
     finally:
         await client.close()
-    names = ", ".join(f"/{c.name} ({len(c.options)} subcommands)" for c in synced)
+    names = ", ".join(
+        f"/{c.name} ({len(c.options)} subcommands)"
+        if c.type is discord.AppCommandType.chat_input
+        else f'"{c.name}" (on messages)'
+        for c in synced
+    )
     print(f"Registered {names} {where}.")
     return 0

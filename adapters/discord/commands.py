@@ -1,5 +1,5 @@
 """/incident, /problem, /kb and /desk as Discord application commands, generated from the
-shared grammar.
+shared grammar, and the message command "Add to timeline" (adapters/discord/marks.py).
 
 Every subcommand of `bot.grammar.COMMANDS` becomes a Discord subcommand whose options are the
 grammar's arguments and flags; an invocation is turned back into the grammar's argv, so the
@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import autocomplete
+from adapters.discord.marks import timeline_command
 from bot import grammar
 from bot.actions import machine, subject_types
 from bot.commands import COMMANDS, Subcommand
@@ -86,6 +87,7 @@ def build_tree(client: discord.Client) -> app_commands.CommandTree:
                 )
             )
         tree.add_command(group)
+    tree.add_command(timeline_command())  # a message's "Add to timeline" (major incidents)
     return tree
 
 

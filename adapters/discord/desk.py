@@ -21,6 +21,8 @@ from discord.http import Route
 from adapters.discord.commands import to_argv
 from adapters.discord.forms import FormStep
 from adapters.discord.intake import Intake
+from adapters.discord.marks import JOB as MARK_JOB
+from adapters.discord.marks import Marks
 from adapters.discord.modals import NewIncidentForm, NoteForm
 from adapters.discord.people import identity_from, identity_of, user_data
 from adapters.discord.render import chunks, escape_mentions
@@ -60,6 +62,8 @@ class DiscordDesk:
         self._live: dict[int, discord.Interaction] = {}
         self.pipeline.job("argv", self._argv_job, self._teller)
         self.pipeline.job("dm_command", self._dm_command_job, self._teller)
+        self.marks = Marks(self)
+        self.pipeline.job(MARK_JOB, self.marks.job, self._teller)
 
     def attach(self, client: discord.Client, login: Callable[[], Awaitable[None]]) -> None:
         """The client (and how to log it in for REST) that answers stored work."""
@@ -145,15 +149,26 @@ class DiscordDesk:
         except Exception:
             log.exception("handling a Discord DM failed")
 
+    async def mark(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Add to timeline, on a message: mark it on its war room's timeline, or unmark it."""
+        work = self._stored(interaction, MARK_JOB, self.marks.payload(message))
+        await self._guarded("Add to timeline", interaction, work)
+
     async def run_argv(self, interaction: discord.Interaction, argv: list[str]) -> None:
         """Store, defer, run the command through the pipeline, and answer with its reply."""
+        await self._stored(interaction, "argv", {"argv": argv})
+
+    async def _stored(
+        self, interaction: discord.Interaction, job: str, payload: dict[str, Any]
+    ) -> None:
+        """Store the interaction for `job`, defer, do the job, and answer with its reply."""
         payload = {
-            "argv": argv,
+            **payload,
             "user": user_data(interaction.user),
             "application_id": str(interaction.application_id),
         }
         work = await self.pipeline.accept(
-            "argv", f"interaction:{interaction.id}", payload, reply_token=interaction.token
+            job, f"interaction:{interaction.id}", payload, reply_token=interaction.token
         )
         if work is None:
             return  # Discord delivered this interaction twice: the first is being answered

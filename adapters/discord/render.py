@@ -62,8 +62,8 @@ def body(message: OutboundMessage, mention: Callable[[str], str]) -> Body:
     if has_template(message.kind, "discord"):
         data = json.loads(render(message.kind, "discord", mention=mention, **context))
         content = data.get("content") or None
-        return Body(_clip(content) if content else None, _embeds(data))
-    return Body(_clip(render(message.kind, "text", mention=mention, **context)), [])
+        return Body(clip(content) if content else None, _embeds(data))
+    return Body(clip(render(message.kind, "text", mention=mention, **context)), [])
 
 
 def card(
@@ -78,7 +78,7 @@ def card(
 
 def update_text(message: OutboundMessage, mention: Callable[[str], str]) -> str:
     """The line written in the card's thread for a notification that updates the card."""
-    return _clip(render(message.kind, "text", mention=mention, **escaped(message.context)))
+    return clip(render(message.kind, "text", mention=mention, **escaped(message.context)))
 
 
 def chunks(text: str, limit: int = LIMIT) -> list[str]:
@@ -105,7 +105,8 @@ def _embeds(data: dict[str, Any]) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e) for e in data.get("embeds") or []][:10]
 
 
-def _clip(text: str) -> str:
+def clip(text: str) -> str:
+    """Text cut to fit one message."""
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
 
 

@@ -9,6 +9,9 @@ Those waits add up (up to 30 s per 429, five tries, and a card update is several
 so one delivery is cut off at SEND_DEADLINE: the outbox renews the row's short lease while
 the send runs, but a lane (and the channel's later messages) should not wait on one message
 for minutes. Cut off, the row is RetryLater'd and goes out on a later attempt.
+
+A major incident's room posts (`message.room_op`: make the room, pin, edit in place, invite,
+archive, attach a file) are done by adapters/discord/rooms.py with the posting helpers here.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from discord.http import handle_message_parameters
 
 from adapters.discord import render
 from adapters.discord.people import Mentioner, discord_ids, names_in
+from adapters.discord.rooms import Rooms
 from adapters.discord.views import card_buttons, notification_buttons
 from bot.message_refs import ref_of
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
@@ -54,6 +58,7 @@ class DiscordSender:
         self.login = login
         self.deadline = deadline
         self._dm_channels: dict[str, int] = {}
+        self.rooms = Rooms(self)
 
     async def send(self, message: OutboundMessage) -> str | None:
         """Deliver `message` within `deadline`, or raise RetryLater / PermanentFailure."""
@@ -70,6 +75,8 @@ class DiscordSender:
             await self.login()
             names = names_in(message.context)
             mention = Mentioner(await asyncio.to_thread(discord_ids, self.database, names))
+            if message.room_op is not None:
+                return await self.rooms.perform(message, mention)
             if message.updates_ref and message.subject_id is not None:
                 return await self._update_card(message, mention)
             return await self._post(message, mention)
@@ -79,17 +86,36 @@ class DiscordSender:
             raise classify(exc) from exc
 
     async def _post(self, message: OutboundMessage, mention: Mentioner) -> str:
-        channel_id = await self._channel(message)
+        return await self.post(await self._channel(message), message, mention)
+
+    async def post(
+        self,
+        channel_id: int,
+        message: OutboundMessage,
+        mention: Mentioner,
+        *,
+        note: str | None = None,
+        files: list[discord.File] | None = None,
+    ) -> str:
+        """Post `message` rendered (with its buttons) in `channel_id`, a `note` after its text
+        and `files` attached; returns "channel_id:message_id"."""
         body = render.body(message, mention)
         subject = _subject(message)
         if message.creates_ref == "card" and subject:
             view = card_buttons(subject)
         else:
             view = notification_buttons(subject, message.context.get("offers") or [])
+        content = body.content
+        if note:
+            content = render.clip(f"{content}\n\n{note}" if content else note)
         pings = mention.allowed_mentions()
         return await self._send(
-            channel_id, body.content, body.embeds, view, pings, nonce=nonce_of(message)
+            channel_id, content, body.embeds, view, pings, nonce=nonce_of(message), files=files
         )
+
+    async def say(self, channel_id: int, text: str, *, of: OutboundMessage, tag: str) -> str:
+        """Post one more line for `of` (pinging nobody), once however often it is re-sent."""
+        return await self._send(channel_id, text, [], None, NO_PINGS, nonce=nonce_of(of, tag))
 
     async def _update_card(self, message: OutboundMessage, mention: Mentioner) -> str:
         """Edit the card to the subject's new state, and write the change in its thread."""
@@ -183,6 +209,7 @@ class DiscordSender:
         *,
         reference: dict | None = None,
         nonce: str | None = None,
+        files: list[discord.File] | None = None,
     ) -> str:
         """Post a message that may ping only `pings` (the people the templates mentioned).
 
@@ -197,6 +224,7 @@ class DiscordSender:
             allowed_mentions=pings,
             message_reference=reference if reference is not None else missing,
             nonce=nonce,
+            files=files if files else missing,
         ) as params:
             data = await self.client.http.send_message(channel_id, params=params)
         return f"{data['channel_id']}:{data['id']}"
@@ -218,9 +246,10 @@ def thread_name(subject: dict) -> str:
     return f"{subject['key']} {about}".strip()[:100]
 
 
-def nonce_of(message: OutboundMessage) -> str:
-    """The outbox row as a Discord nonce (at most 25 characters): one row, one message."""
-    return f"deskbot-{message.id}"[:25]
+def nonce_of(message: OutboundMessage, tag: str = "") -> str:
+    """The outbox row as a Discord nonce (at most 25 characters): one row, one message (and
+    one more per `tag`, for a row that posts more than one)."""
+    return f"deskbot-{message.id}{'-' + tag if tag else ''}"[:25]
 
 
 def classify(exc: BaseException) -> Exception:

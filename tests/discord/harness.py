@@ -51,7 +51,8 @@ ACCOUNTS = {
     "olga": ("olga", ("Duty Managers",)),
 }
 CONFIGURED = ("alice", "bob", "dave", "carol", "erin", "frank", "grace")
-EXTRA_CHANNELS = ("network-team", "messaging-team", "major-incidents", "security")
+EXTRA_CHANNELS = ("network-team", "messaging-team", "major-incidents", "security", "stakeholders")
+ROOMS_CATEGORY = "War rooms"  # where war rooms are made (major.rooms_in)
 
 CONFIG = """
 desk: {{name: Example Corp Service Desk, default_role: employee}}
@@ -61,6 +62,8 @@ channels:
   messaging-team: {{discord: "{messaging-team}"}}
   major-incidents: {{discord: "{major-incidents}"}}
   security: {{discord: "{security}"}}
+  stakeholders: {{discord: "{stakeholders}"}}
+  war-rooms: {{discord: "{war-rooms}"}}
 routing: {{triage: service-desk, escalation: major-incidents, triage_team: service-desk, security: security}}
 people:
   alice: {{display_name: Alice Archer, roles: [employee], discord_id: "{alice}", manager: carol, recovery_email: alice@home.example}}
@@ -89,6 +92,11 @@ role_mapping:
   discord: {{"{agents}": agent, "{duty-managers}": admin}}
 directory:
   groups: {{sales-news: [grace]}}
+major:
+  channel: major-incidents
+  stakeholders: stakeholders
+  rooms_in: war-rooms
+  archive_after: 1d
 access:
   resources:
     prod-db:
@@ -145,6 +153,7 @@ def add_company(fake: FakeDiscord) -> None:
     """Channels and accounts of the example company in the fake guild (before anyone connects)."""
     for name in EXTRA_CHANNELS:
         fake.add_text_channel(name)
+    fake.add_category(ROOMS_CATEGORY, position=2)
     duty = fake.snowflakes.next()
     fake.role_ids["Duty Managers"] = duty
     fake.roles[duty] = role_payload(duty, "Duty Managers", position=1)
@@ -155,6 +164,7 @@ def add_company(fake: FakeDiscord) -> None:
 def config_text(fake: FakeDiscord) -> str:
     """deskbot.yaml for the example company with the fake's channel and user ids."""
     ids = {name: fake.channel_ids[name] for name in ("service-desk", *EXTRA_CHANNELS)}
+    ids["war-rooms"] = fake.channel_ids[ROOMS_CATEGORY]
     ids |= {desk: fake.user_by_name(ACCOUNTS[desk][0])["id"] for desk in CONFIGURED}
     ids["agents"] = fake.role_ids["Agents"]
     ids["duty-managers"] = fake.role_ids["Duty Managers"]

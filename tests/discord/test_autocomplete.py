@@ -77,7 +77,7 @@ async def test_people_and_teams_to_assign_to(desk):
 
 async def test_help_topics(desk):
     found = values(await desk.autocomplete("alice", "desk", "help", "topic", "cla"))
-    assert found == ["incident claim", "request claim", "problem claim"]
+    assert found == ["incident claim", "major declare", "request claim", "problem claim"]
     found = values(await desk.autocomplete("alice", "desk", "help", "topic", "known"))
     assert found == ["problem known-error"]
 

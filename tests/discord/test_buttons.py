@@ -38,6 +38,7 @@ async def test_claim_edits_the_card_in_place_and_writes_the_change_in_its_thread
         "deskbot:resolve:INC-1",
         "deskbot:hold:INC-1",
         "deskbot:link:INC-1",
+        "deskbot:major:INC-1",
     ]
     assert card["edited_timestamp"] is not None
     assert len(desk.channel_messages("service-desk")) == 1  # edited, not posted again
@@ -79,7 +80,12 @@ async def test_hold_asks_why_and_resume_takes_it_off_hold(desk):
     await desk.delivered()
     card = await desk.card(1)
     assert fields(card)["State"] == "On hold — waiting for alice to test"
-    assert buttons(card) == ["deskbot:resume:INC-1", "deskbot:resolve:INC-1", "deskbot:link:INC-1"]
+    assert buttons(card) == [
+        "deskbot:resume:INC-1",
+        "deskbot:resolve:INC-1",
+        "deskbot:link:INC-1",
+        "deskbot:major:INC-1",
+    ]
 
     resumed = await desk.press("carol", "deskbot:resume:INC-1", card["id"])
     assert "back in progress" in await desk.answer(resumed)

@@ -64,11 +64,14 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
     registered = ", ".join(
         f"/{c.name} ({len(c.subcommands)} subcommands)" for c in COMMANDS.values()
     )
+    registered += ', "Add to timeline" (on messages)'
     assert out.strip() == f"Registered {registered} in server {fake.guild_id} (usable at once)."
     assert registered.startswith("/incident (") and "/problem (" in registered
     [put] = fake.calls("PUT", f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands")
-    commands = {c["name"]: c for c in put.json}
+    commands = {c["name"]: c for c in put.json if c.get("type", 1) == 1}
     assert set(commands) == set(COMMANDS)
+    # A message command (type 3) marks war-room messages on a major incident's timeline.
+    assert [c["name"] for c in put.json if c.get("type") == 3] == ["Add to timeline"]
     for command in COMMANDS.values():
         options = {o["name"]: o for o in commands[command.name]["options"]}
         assert set(options) == set(command.subcommands)
@@ -113,7 +116,8 @@ async def test_sync_commands_registers_every_subcommand_in_a_guild(fake, databas
 
 def assert_within_discord_limits(command: dict) -> None:
     """What Discord refuses at registration: names it cannot take, more than 25 subcommands
-    or options, descriptions over 100 and a command over 4000 characters in all."""
+    or options, descriptions over 100 and a command over 4000 characters in all (a message
+    command: a name of up to 32 characters, nothing else)."""
     name = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's pattern, restricted to ASCII
 
     def size(part: dict) -> int:
@@ -128,6 +132,11 @@ def assert_within_discord_limits(command: dict) -> None:
         for option in part.get("options") or []:
             check(option)
 
+    if command.get("type", 1) != 1:
+        # A message command: any case, spaces allowed; no description and no options.
+        assert 1 <= len(command["name"]) <= 32 and not command.get("options"), command
+        assert command.get("description", "") == "", command["name"]
+        return
     check(command)
     assert size(command) <= 4000, command["name"]
 
@@ -136,7 +145,7 @@ async def test_sync_commands_without_a_guild_registers_globally(fake, database_u
     config = load_config_text(config_text(fake))
     code = await sync_commands(settings_for(database_url, fake), config, guild=None)
     assert code == 0
-    assert {c["name"] for c in fake.commands[None]} == set(COMMANDS)
+    assert {c["name"] for c in fake.commands[None]} == set(COMMANDS) | {"Add to timeline"}
 
 
 async def test_sync_commands_says_what_is_wrong(fake, database_url, capsys, errors):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 
 from adapters.console import ConsoleSession
 from bot.commands import COMMANDS
@@ -318,6 +319,46 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
     ("bob", "/access cancel ACC-3", ("access", "cancel", {"id": "ACC-3"})),
     ("alice", "/access revoke ACC-1", ("access", "revoke", {"id": "ACC-1"})),
     ("grace", "/access reconcile", ("access", "reconcile", {})),
+    # A major incident: its war room, roles, updates, timeline, resolution, review, actions.
+    ("carol", "/incident major INC-1", ("incident", "major", {"id": "INC-1"})),  # closed
+    (
+        "carol",
+        '/major declare "Mail down for everyone" --service email',
+        ("major", "declare", {"title": "Mail down for everyone", "service": "email"}),
+    ),
+    ("carol", "/major role scribe dave", ("major", "role", {"role": "scribe", "person": "dave"})),
+    ("erin", "/major join", ("major", "join", {})),
+    ("erin", "/major leave", ("major", "leave", {})),
+    (
+        "carol",
+        '/major update "failing over to the backup relay" --status identified',
+        (
+            "major",
+            "update",
+            {"text": "failing over to the backup relay", "status": "identified"},
+        ),
+    ),
+    (
+        "dave",
+        '/major note "the relay takes the traffic"',
+        ("major", "note", {"text": "the relay takes the traffic"}),
+    ),
+    ("carol", "/major timeline", ("major", "timeline", {})),
+    ("carol", "/major show", ("major", "show", {})),
+    ("carol", "/major list", ("major", "list", {})),
+    (
+        "carol",
+        '/major action "write a relay runbook" --owner dave',
+        ("major", "action", {"text": "write a relay runbook", "owner": "dave"}),
+    ),
+    ("carol", "/major actions", ("major", "actions", {})),
+    ("dave", "/major done ACT-1", ("major", "done", {"id": "ACT-1"})),
+    (
+        "carol",
+        '/major resolve "the backup relay carries the mail"',
+        ("major", "resolve", {"text": "the backup relay carries the mail"}),
+    ),
+    ("carol", "/major review", ("major", "review", {})),
 ]
 
 
@@ -331,7 +372,9 @@ def console_replies(database_url: str, config, script) -> list[str]:
     )
     runtime.prepare()
     out = io.StringIO()
-    session = ConsoleSession(runtime, out)
+    # The review the script writes goes beside the console's database, not into the tree.
+    files = Path(database_url.removeprefix("sqlite:///")).parent / "files"
+    session = ConsoleSession(runtime, out, files_dir=files)
     replies = []
     try:
         for who, line, _ in script:
@@ -395,7 +438,12 @@ async def test_incident_new_with_options_posts_the_card_to_triage(desk):
     assert fields["Reporter"] == f"<@{desk.user_id('alice')}>"
     assert fields["Queue"] == "network" and fields["Service"] == "vpn"
     buttons = [b["custom_id"] for row in card["components"] for b in row["components"]]
-    assert buttons == ["deskbot:claim:INC-1", "deskbot:resolve:INC-1", "deskbot:link:INC-1"]
+    assert buttons == [
+        "deskbot:claim:INC-1",
+        "deskbot:resolve:INC-1",
+        "deskbot:link:INC-1",
+        "deskbot:major:INC-1",
+    ]
 
 
 async def test_incident_new_without_options_opens_a_form(desk):

@@ -84,7 +84,7 @@ class RecordedCall:
     query: dict[str, str]
     #: JSON body, or the parsed ``payload_json`` part of a multipart body; None if no body.
     json: Any
-    #: Multipart file parts: ``{"field", "filename", "content_type", "size"}``.
+    #: Multipart file parts: ``{"field", "filename", "content_type", "size", "data"}``.
     files: list[JSON]
     headers: dict[str, str]
     #: Route template, e.g. ``/channels/{channel_id}/messages`` ("<unhandled>" if no route).
@@ -216,12 +216,14 @@ async def read_body(request: web.Request) -> tuple[Any, list[JSON]]:
             if name == "payload_json":
                 body = json.loads(value if isinstance(value, str) else value.file.read())
             elif isinstance(value, web.FileField):
+                data = value.file.read()
                 files.append(
                     {
                         "field": name,
                         "filename": value.filename,
                         "content_type": value.content_type,
-                        "size": len(value.file.read()),
+                        "size": len(data),
+                        "data": data,
                     }
                 )
         return body, files

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import discord_interactions as ix
 from . import discord_payloads as p
+from .discord_guild_rest import add_guild_routes
 from .discord_http import (
     API_PREFIX,
     BODY_KEY,
@@ -63,6 +64,7 @@ def build_rest_app(fake: FakeDiscord) -> web.Application:
     )
     r.add_post(a + "/channels/{channel_id}/threads", rest.post_thread)
     r.add_post(a + "/users/@me/channels", rest.post_dm_channel)
+    add_guild_routes(app, fake)  # channels made at run time, overwrites, pins
     return app
 
 

@@ -248,6 +248,15 @@ class FakeDiscord(FakeDiscordWorld):
         """Fail *every* REST route (``fail("*", "*")``)."""
         return self.fail("*", "*", status=status, count=count, duration=duration)
 
+    def deny_bot(self, *permissions: str) -> None:
+        """Take permissions from the bot: "manage_channels", "manage_roles", "pin_messages"
+        (what it asks for then is refused with 403 Missing Permissions, code 50013)."""
+        self.bot_denied.update(permissions)
+
+    def allow_bot(self, *permissions: str) -> None:
+        """Give back permissions :meth:`deny_bot` took."""
+        self.bot_denied.difference_update(permissions)
+
     def clear_faults(self) -> None:
         """Remove all injected REST failures."""
         self.faults.clear()

@@ -102,6 +102,9 @@ class FakeDiscordWorld:
         self._command_ids: dict[tuple[str | None, str, int], str] = {}
         #: Other servers the bot is in: guild id -> {"name", "roles", "role_ids", "members"}.
         self.other_guilds: dict[str, JSON] = {}
+        #: Permissions taken from the bot ("manage_channels", "manage_roles", "pin_messages").
+        self.bot_denied: set[str] = set()
+        self.thread_members: dict[str, set[str]] = {}  # thread id -> user ids added
 
     # ------------------------------------------------------------------ world state
 
@@ -181,6 +184,14 @@ class FakeDiscordWorld:
         )
         self._store_channel(channel)
         return channel
+
+    def add_category(self, name: str, *, position: int = 0) -> JSON:
+        """Create a guild category (type 4); ``channel_ids[name]`` gives its id."""
+        category = p.category_channel_payload(
+            self.snowflakes.next(), self.guild_id, name, position=position
+        )
+        self._store_channel(category)
+        return category
 
     def user_by_name(self, username: str) -> JSON:
         """Look a user up by username."""
@@ -377,6 +388,28 @@ class FakeDiscordWorld:
             channel=channel,
             dm=dm,
             locale=locale,
+        )
+
+    def message_command_interaction(
+        self, name: str, message: JSON | str, *, user: JSON | None = None
+    ) -> JSON:
+        """APPLICATION_COMMAND (type 2) of a message command (type 3) used on ``message`` (a
+        stored message id, or a message dict), in the message's channel: ``data.target_id``
+        and ``data.resolved.messages`` carry the message, content included."""
+        msg = self.messages[message] if isinstance(message, str) else dict(message)
+        data = ix.application_command_data(
+            name,
+            self.command_id(name, command_type=ix.COMMAND_MESSAGE),
+            resolved={"messages": {msg["id"]: msg}},
+            command_type=ix.COMMAND_MESSAGE,
+        )
+        data["target_id"] = msg["id"]
+        return self._interaction(
+            ix.INTERACTION_APPLICATION_COMMAND,
+            data,
+            user=user,
+            channel=self.channels.get(msg["channel_id"]),
+            dm=False,
         )
 
     def autocomplete_interaction(
