@@ -15,10 +15,9 @@ from domain.errors import InvalidInput
 from domain.major.action_items import items_of
 from domain.major.lifecycle import incident_of
 from domain.major.records import MajorIncident, MajorRole, MajorUpdate
-from domain.major.room import ROOM
+from domain.major.room import say_in_room
 from domain.major.states import ACTION_ITEM, ROLE_LABELS
 from domain.major.timeline import lines
-from domain.notifications import notify_room
 from domain.problems.records import ProblemLink, ProblemRecord
 
 MAX_REVIEW = 1_000_000  # characters: far beyond any real review, short of a runaway
@@ -125,11 +124,13 @@ def keep_review(
     major.review, major.review_at, major.review_by = document, ctx.clock.now(), actor.name
     filename = f"{major.key}-review.md"
     if post and major.state != "archived":
-        notify_room(
+        say_in_room(
             ctx,
-            ROOM,
+            major,
+            incident_of(ctx, major),
+            actor,
             "major_review",
-            subject=major,
+            f"Post-incident review {filename} written by @{actor.name}",
             room_op={"op": "file", "filename": filename, "content": document},
             by=actor.name,
             filename=filename,
