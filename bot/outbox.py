@@ -30,7 +30,7 @@ from bot.late_secrets import LateSecrets
 from bot.message_refs import ROOM, find_ref, store_ref
 from bot.templates import RenderError, render
 from domain.clock import Clock
-from domain.notifications import process_of
+from domain.notifications import process_of, room_role
 from domain.policy import DeskPolicy
 from domain.records import OUTBOX_ACTIVE, OutboxMessage, PersonRecord, PlatformAccount
 
@@ -50,6 +50,9 @@ DIGEST_MAX = 50  # cards in one digest
 MAX_ATTEMPTS = 50
 MAX_BACKOFF = 300.0
 ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's room to exist
+# A message elsewhere that links to the room (an announcement) waits less: it holds up its
+# own channel meanwhile, and goes without the link (naming the room) after this.
+LINK_WAIT = timedelta(seconds=30)
 ACTIVE = ("pending", "sending")
 NO_ROOM_YET = "the subject's room does not exist yet"
 
@@ -91,6 +94,11 @@ class OutboundMessage:
     # members' ids on this platform (names on the console); "unreachable" the members
     # without one. For "open" the address is "" until the room exists, else the room's.
     room_op: dict[str, Any] | None = None
+
+    @property
+    def room_role(self) -> str | None:
+        """For a post to a subject's room: the reference role of that room ("room")."""
+        return room_role(self.destination) if self.destination_kind == "room" else None
 
     @property
     def incident_id(self) -> int | None:
@@ -335,7 +343,7 @@ class OutboxDelivery:
             # A message that links to the subject's room (the declarer's "your room is
             # ready"): it waits for the room like a room post.
             room = self._room_address(session, row)
-            if room is None and now - row.created_at < ROOM_WAIT:
+            if room is None and now - row.created_at < LINK_WAIT:
                 return self._wait_for_room(row, now)
             context["room_link"] = self._room_link(room) if room else None
         if room_op is not None and "members" in room_op:
@@ -414,7 +422,7 @@ class OutboxDelivery:
 
     def _address(self, session, row: OutboxMessage) -> str | None:
         if row.destination_kind == "room":
-            return self._room_address(session, row, row.destination)
+            return self._room_address(session, row, room_role(row.destination))
         if self.by_name:
             return row.destination
         if row.destination_kind == "channel":

@@ -196,8 +196,20 @@ def notify_room(
         if room_op.get("op") not in ROOM_OPS:
             raise ValueError(f"unknown room operation {room_op!r}")
         context["room_op"] = room_op
-    destinations = [_Destination(p, "room", room, creates_ref, updates_ref) for p in ctx.platforms]
+    # One lane per subject's room: a room that cannot be made holds up only its own posts.
+    lane = room_lane(room, subject)
+    destinations = [_Destination(p, "room", lane, creates_ref, updates_ref) for p in ctx.platforms]
     return _queue(ctx, destinations, kind, subject, context)
+
+
+def room_lane(room: str, subject: Subject) -> str:
+    """A room post's destination: the room's reference role and whose room it is."""
+    return f"{room}:{subject.subject_type}:{subject.id}"
+
+
+def room_role(destination: str) -> str:
+    """The reference role of a room post's destination ("room")."""
+    return destination.split(":", 1)[0]
 
 
 # What a room post may ask of the platform besides posting (the sender does it):

@@ -204,7 +204,7 @@ class WarRooms:
                 subject_type=message.subject_type,
                 subject_id=message.subject_id,
                 platform=PLATFORM,
-                role=message.destination,
+                role=message.room_role or message.destination,
             )
         if ref and ":" in ref:
             channel, ts = ref.split(":", 1)
