@@ -66,6 +66,23 @@ def mark(message: ChatMessage, mode: str = "toggle") -> Callable[[DeskContext, A
     return work
 
 
+def is_war_room(database, platform: str, room: str) -> bool:
+    """Whether `room` on `platform` is (or holds, as a thread) a major incident's war room:
+    checked before reading a message from the platform for a 📌."""
+    with database.transaction() as session:
+        return (
+            session.scalar(
+                select(MessageRef.id).where(
+                    MessageRef.subject_type == major.SUBJECT_TYPE,
+                    MessageRef.platform == platform,
+                    MessageRef.role == ROOM,
+                    MessageRef.ref.in_([room]) | MessageRef.ref.like(f"{room}:%"),
+                )
+            )
+            is not None
+        )
+
+
 def room_subject(ctx: DeskContext, platform: str, room: str, thread: str = "") -> str | None:
     """The major incident whose war room is `room` (or the thread `thread` in it) on
     `platform`, if it is one."""
@@ -90,4 +107,6 @@ def _author(ctx: DeskContext, message: ChatMessage) -> str:
         name = major.person_of_account(ctx, message.platform, message.author_id)
         if name:
             return name
-    return message.author_name or "someone"
+    # Not a desk person: the platform's display name, which anyone can set, is marked as
+    # such, so it never reads as a desk person's name in the timeline or the review.
+    return f"{(message.author_name or 'someone')[:40]} (on {message.platform})"

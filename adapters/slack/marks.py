@@ -57,6 +57,10 @@ def register(app: AsyncApp, desk: SlackDesk) -> None:
 
     async def reaction_job(asker: Asker, work: Work) -> None:
         channel, ts = str(work.payload["channel"]), str(work.payload["ts"])
+        database = desk.pipeline.dispatcher.database
+        if not await desk.pipeline.run(chat_marks.is_war_room, database, "slack", channel):
+            log.info("slack: 📌 on %s:%s is outside any war room; not read", channel, ts)
+            return
         found = await _read(desk, channel, ts)
         if found is None:
             return

@@ -155,6 +155,7 @@ def note(call: Call) -> Reply:
 @sub("major", "timeline", "Show a major incident's timeline", KEY)
 def timeline(call: Call) -> Reply:
     found = major.find(call.ctx, call.actor, call.arg("incident") or None, for_update=False)
+    major.require_insider(call.ctx, call.actor, found)
     lines = major.lines(call.ctx, found)
     return about(found, render("major/major_timeline", key=found.key, lines=lines))
 
@@ -162,6 +163,7 @@ def timeline(call: Call) -> Reply:
 @sub("major", "show", "Show a major incident: status, roles, updates, action items", KEY)
 def show(call: Call) -> Reply:
     found = major.find(call.ctx, call.actor, call.arg("incident") or None, for_update=False)
+    major.require_insider(call.ctx, call.actor, found)
     data = major.review_data(call.ctx, found)
     text = render(
         "major/major_detail",
@@ -188,14 +190,18 @@ def list_(call: Call) -> Reply:
 
 
 @sub(
-    "major", "resolve", "Resolve the incident, post the final update, archive the room later", TEXT
+    "major",
+    "resolve",
+    "Resolve the incident, post the final update, archive the room later",
+    TEXT,
+    flags=(Flag("public", "the resolution may be shown outside (a status page)"),),
 )
 def resolve(call: Call) -> Reply:
     key, text = split_key(call.arg("text"))
     found = major.find(call.ctx, call.actor, key)
     if not text.strip():
         raise InvalidInput(f'Say what fixed it: /major resolve {found.key} "failed over to DC2".')
-    major.resolve(call.ctx, call.actor, found, text)
+    major.resolve(call.ctx, call.actor, found, text, public=call.switch("public"))
     return about(
         found, f"{found.key} resolved; the reporter confirms, and the room is archived later."
     )
@@ -267,6 +273,7 @@ def actions(call: Call) -> Reply:
     wanted = call.arg("incident")
     if wanted:
         found = major.find(call.ctx, call.actor, wanted, for_update=False)
+        major.require_insider(call.ctx, call.actor, found)
         items = major.items_of(call.ctx, found)
     else:
         items = major.open_items_of(call.ctx, call.actor.name)

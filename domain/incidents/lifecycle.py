@@ -22,6 +22,11 @@ ON_OPEN: list[Callable[[DeskContext, Actor, IncidentRecord], str | None]] = []
 # Called when an incident is closed after a fix (confirmed, or closed automatically), never
 # when it is cancelled: other processes follow up (a satisfaction survey).
 ON_CLOSE: list[Callable[[DeskContext, IncidentRecord], None]] = []
+# Called when an incident is resolved, cancelled or reopened, however it happened: other
+# processes keep what they run around it in step (a major incident's war room).
+ON_RESOLVE: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
+ON_CANCEL: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
+ON_REOPEN: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
 
@@ -217,9 +222,15 @@ def resume_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     return incident
 
 
-def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) -> IncidentRecord:
-    """Record the fix; the reporter confirms (close) or it closes by itself later."""
-    require_agent(actor, "resolve")
+def resolve_incident(
+    ctx: DeskContext, actor: Actor, key: str, resolution: str, *, authorised: bool = False
+) -> IncidentRecord:
+    """Record the fix; the reporter confirms (close) or it closes by itself later.
+
+    `authorised`: the caller has checked the person may (a major incident's commander).
+    """
+    if not authorised:
+        require_agent(actor, "resolve")
     resolution = check_text(resolution, "The resolution")
     if not resolution:
         raise InvalidInput(
@@ -246,6 +257,8 @@ def resolve_incident(ctx: DeskContext, actor: Actor, key: str, resolution: str) 
         by=actor.name,
         resolution=resolution,
     )
+    for hook in ON_RESOLVE:
+        hook(ctx, actor, incident)
     return incident
 
 
@@ -296,6 +309,8 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
             by=actor.name,
             reason=reason.strip(),
         )
+    for hook in ON_REOPEN:
+        hook(ctx, actor, incident)
     return incident
 
 
@@ -311,6 +326,8 @@ def cancel_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     announce_change(ctx, incident, f"cancelled by @{actor.name}")
     if incident.assignee and incident.assignee != actor.name:
         notify_person(ctx, incident.assignee, "incident_cancelled", subject=incident, by=actor.name)
+    for hook in ON_CANCEL:
+        hook(ctx, actor, incident)
     return incident
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from domain import notifications, people, timers
 from domain.context import DeskContext
 from domain.incidents import lifecycle as incident_lifecycle
-from domain.major import timer_handlers
+from domain.major import lifecycle, timer_handlers
 from domain.major.action_items import add_action, close_action, items_of, open_items_of
 from domain.major.crew import give_role, join, leave
 from domain.major.lifecycle import (
@@ -20,6 +20,7 @@ from domain.major.lifecycle import (
     declare_incident,
     find,
     holder,
+    require_insider,
     resolve,
     roles_now,
 )
@@ -68,6 +69,10 @@ notifications.register_subject(
 timers.register_loader("major", timer_handlers.load_majors)
 timers.register_loader("major_action", timer_handlers.load_actions)
 incident_lifecycle.ON_OPEN.append(declare_automatically)
+incident_lifecycle.ON_RESOLVE.append(lifecycle.after_resolve)
+incident_lifecycle.ON_CANCEL.append(lifecycle.after_cancel)
+incident_lifecycle.ON_CLOSE.append(lifecycle.after_close)
+incident_lifecycle.ON_REOPEN.append(lifecycle.after_reopen)
 people.RENAMERS.append(rename_person)
 
 __all__ = [
@@ -103,6 +108,7 @@ __all__ = [
     "open_items_of",
     "person_of_account",
     "post_update",
+    "require_insider",
     "resolve",
     "review_data",
     "roles_now",

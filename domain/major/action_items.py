@@ -11,7 +11,7 @@ from domain import timers
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.keys import parse_number
-from domain.major.lifecycle import holder, incident_of
+from domain.major.lifecycle import holder, incident_of, require_crew
 from domain.major.records import MajorAction, MajorIncident
 from domain.major.room import say_in_room
 from domain.major.states import ACTION_ITEM
@@ -33,6 +33,7 @@ def add_action(
     due: datetime | None = None,
 ) -> MajorAction:
     """Record an action item for `owner`, who is told by DM (and reminded when it is due)."""
+    require_crew(ctx, actor, major, "give its action items")
     text = check_text(text, "The action item")
     if not text:
         raise InvalidInput('Say what must be done: /major action "add a VPN alert" --owner @bob.')

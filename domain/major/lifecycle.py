@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from domain import timers
 from domain.context import SYSTEM, Actor, DeskContext
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.incidents import lifecycle as incidents
 from domain.incidents.records import IncidentRecord
 from domain.incidents.states import INCIDENT
@@ -198,6 +198,12 @@ def find(
     else the only one in progress."""
     if key:
         number = parse_number(key, "INC", "incident")
+        if for_update:
+            # The incident first, then the major incident: the order incident management's
+            # use cases (and their hooks into this process) take them in.
+            ctx.session.scalar(
+                select(IncidentRecord.id).where(IncidentRecord.id == number).with_for_update()
+            )
         query = select(MajorIncident).where(MajorIncident.id == number)
         found = ctx.session.scalar(query.with_for_update() if for_update else query)
         if found is None:
@@ -222,9 +228,36 @@ def find(
     return find(ctx, actor, str(ids[0]), for_update=for_update)
 
 
-def incident_of(ctx: DeskContext, major: MajorIncident) -> IncidentRecord:
-    """The major incident's incident, locked."""
-    return incidents.get_incident(ctx, major.id, for_update=True)
+def incident_of(
+    ctx: DeskContext, major: MajorIncident, *, for_update: bool = True
+) -> IncidentRecord:
+    """The major incident's incident (locked, unless only read: the caller holds the lock
+    already whenever it changes anything — `find`, the timer loader, incident hooks)."""
+    return incidents.get_incident(ctx, major.id, for_update=for_update)
+
+
+def require_insider(ctx: DeskContext, actor: Actor, major: MajorIncident) -> None:
+    """A major incident's record (timeline, updates, review) is for service-desk agents, the
+    people who held a role in it, and the incident's reporter: as the incident's is."""
+    if actor.is_agent:
+        return
+    held = ctx.session.scalar(
+        select(MajorRole.id).where(MajorRole.major_id == major.id, MajorRole.person == actor.name)
+    )
+    if held is not None or incident_of(ctx, major, for_update=False).reporter == actor.name:
+        return
+    raise PermissionDenied(
+        f"Only service-desk agents and the people working on {major.key} can see its record."
+    )
+
+
+def require_crew(ctx: DeskContext, actor: Actor, major: MajorIncident, what: str) -> None:
+    """What only agents and the people holding a role now may do (write the review…)."""
+    if actor.is_agent or any(r.person == actor.name for r in roles_now(ctx, major)):
+        return
+    raise PermissionDenied(
+        f"Only service-desk agents and the people working on {major.key} can {what}."
+    )
 
 
 def require_live(major: MajorIncident, action: str) -> None:
@@ -232,12 +265,75 @@ def require_live(major: MajorIncident, action: str) -> None:
     MAJOR.require_state(action, major.state, major.key)
 
 
-def resolve(ctx: DeskContext, actor: Actor, major: MajorIncident, resolution: str) -> None:
-    """Resolve the incident (its usual rules), post the final update, schedule the archive."""
+def resolve(
+    ctx: DeskContext,
+    actor: Actor,
+    major: MajorIncident,
+    resolution: str,
+    *,
+    public: bool = False,
+) -> None:
+    """Resolve the incident (its usual rules; the commander may too), which ends the major
+    incident through `after_resolve`: the final update, the archive scheduled."""
     require_live(major, "resolve")
-    if not (actor.is_agent or is_commander(ctx, major, actor.name)):
+    commander = is_commander(ctx, major, actor.name)
+    if not (actor.is_agent or commander):
         MAJOR.require_permission("resolve", actor, major)
-    incident = incidents.resolve_incident(ctx, actor, major.key, resolution)
+    ctx.cache[PUBLIC_RESOLUTION] = public
+    incidents.resolve_incident(ctx, actor, major.key, resolution, authorised=commander)
+
+
+PUBLIC_RESOLUTION = "major_public_resolution"  # /major resolve --public, for after_resolve
+
+
+def after_resolve(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
+    """The incident was resolved (by /major resolve or any other way): wrap up."""
+    _wrap_up(ctx, actor, incident, incident.resolution or "", "resolved")
+
+
+def after_cancel(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
+    """The incident was cancelled: the major incident ends with it."""
+    _wrap_up(ctx, actor, incident, "The incident was cancelled", "cancelled")
+
+
+def after_close(ctx: DeskContext, incident: IncidentRecord) -> None:
+    """Closed without a resolution first (a workaround that fixed it): wrap up too."""
+    _wrap_up(ctx, SYSTEM, incident, incident.resolution or "Closed as fixed", "resolved")
+
+
+def after_reopen(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
+    """The fix did not hold: the major incident runs again, its room kept."""
+    major = _locked(ctx, incident)
+    if major is None or major.state != "resolved":
+        return  # an archived room stays archived: the incident goes on without it
+    major.state, major.status, major.resolved_at = "running", "investigating", None
+    major.cadence_level = 0
+    major.last_update_at = ctx.clock.now()
+    timers.cancel(ctx, major, [ARCHIVE])
+    schedule_cadence(ctx, major)
+    say_in_room(
+        ctx,
+        major,
+        incident,
+        actor,
+        "major_note",
+        f"Reopened by @{actor.name}: the fix did not hold; back to investigating",
+        on_timeline=False,  # reopening the incident put it there
+    )
+    refresh_card(ctx, major)
+
+
+def _locked(ctx: DeskContext, incident: IncidentRecord) -> MajorIncident | None:
+    return ctx.session.scalar(
+        select(MajorIncident).where(MajorIncident.id == incident.id).with_for_update()
+    )
+
+
+def _wrap_up(ctx: DeskContext, actor: Actor, incident: IncidentRecord, text: str, how: str) -> None:
+    major = _locked(ctx, incident)
+    if major is None or major.state != "running":
+        return
+    public = bool(ctx.cache.pop(PUBLIC_RESOLUTION, False))
     now = ctx.clock.now()
     major.state, major.status, major.resolved_at = "resolved", "resolved", now
     major.mitigated_at = major.mitigated_at or now
@@ -248,10 +344,10 @@ def resolve(ctx: DeskContext, actor: Actor, major: MajorIncident, resolution: st
             major_id=major.id,
             at=now,
             author=actor.name,
-            text=incident.resolution or "",
+            text=text,
             status="resolved",
             impact=major.impact,
-            public=True,
+            public=public,
         )
     )
     timers.cancel(ctx, major, [CADENCE])
@@ -263,13 +359,14 @@ def resolve(ctx: DeskContext, actor: Actor, major: MajorIncident, resolution: st
         incident,
         actor,
         "major_resolved",
-        f"Resolved by @{actor.name}: {incident.resolution}",
+        f"{how.capitalize()} by @{actor.name}: {text}",
         by=actor.name,
-        resolution=incident.resolution,
+        resolution=text,
+        how=how,
         archive_at=archive_at,
-        on_timeline=False,  # resolving the incident put it there
+        on_timeline=False,  # resolving or cancelling the incident put it there
     )
-    tell_stakeholders(ctx, major, by=actor.name, text=incident.resolution, status="resolved")
+    tell_stakeholders(ctx, major, by=actor.name, text=text, status=how, public=public)
     refresh_card(ctx, major)
 
 

@@ -13,7 +13,7 @@ from domain.clock import format_duration
 from domain.context import Actor, DeskContext
 from domain.errors import InvalidInput
 from domain.major.action_items import items_of
-from domain.major.lifecycle import incident_of
+from domain.major.lifecycle import incident_of, require_crew
 from domain.major.records import MajorIncident, MajorRole, MajorUpdate
 from domain.major.room import say_in_room
 from domain.major.states import ACTION_ITEM, ROLE_LABELS
@@ -39,7 +39,7 @@ def metrics(major: MajorIncident) -> dict[str, timedelta | None]:
 
 def review_data(ctx: DeskContext, major: MajorIncident) -> dict[str, Any]:
     """Everything the review template shows, as plain values."""
-    incident = incident_of(ctx, major)
+    incident = incident_of(ctx, major, for_update=False)
     roles = ctx.session.scalars(
         select(MajorRole).where(MajorRole.major_id == major.id).order_by(MajorRole.id)
     )
@@ -119,6 +119,7 @@ def keep_review(
     Returns the file name. An archived room is not posted to: the review stays here, and
     `deskbot review export` writes it out.
     """
+    require_crew(ctx, actor, major, "write its review")
     if len(document) > MAX_REVIEW:
         raise InvalidInput("The review is too long to keep.")
     major.review, major.review_at, major.review_by = document, ctx.clock.now(), actor.name

@@ -4,7 +4,9 @@ its action items — and every bad input answered with nothing lost."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from adapters.console.sender import ConsoleSender
 from bot.chat_marks import ChatMessage, mark
 from bot.identity import PlatformIdentity
+from bot.outbox import OutboxDelivery, RetryLater
 from domain.major import MajorIncident, MajorMark, MajorRole, MajorUpdate
 from domain.records import OutboxMessage, Timer
 from tests.e2e.test_cli import run_deskbot
@@ -381,3 +385,109 @@ def test_a_marked_message_delivered_twice_is_marked_once(desk):
     # The platform's retry of one press answers as the press did, and does not toggle.
     assert first.text == again.text == "Added to INC-1's timeline."
     assert "DNS looks fine" in desk.say("bob", "/major timeline")
+
+
+def test_resolving_or_reopening_the_incident_itself_keeps_the_major_incident_in_step(desk):
+    _declare(desk)
+    desk.posts()
+    desk.say("carol", '/incident resolve INC-1 "replaced the PSU"')
+    posts = desk.posts()
+    assert any(
+        p.startswith(f"[#{ROOM}] ✅ INC-1 resolved by @carol: replaced the PSU") for p in posts
+    )
+    assert "Major incidents in progress" not in desk.say("bob", "/major list")
+    assert "cannot be resolved" in desk.say("bob", '/major resolve "again"')
+    # The fix did not hold: the major incident runs again, and no archive comes.
+    desk.say("bob", '/incident reopen INC-1 "still down"')
+    assert f"[#{ROOM}] 📝 Reopened by @bob: the fix did not hold; back to investigating" in (
+        desk.posts()
+    )
+    assert (
+        desk.say("bob", '/major update "looking again"')
+        == "Update posted to INC-1 (investigating)."
+    )
+    assert not [p for p in desk.advance(days=2) if "archived" in p]
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        assert ctx.session.get(MajorIncident, 1).state == "running"
+
+
+def test_a_commander_who_is_no_agent_may_resolve_and_only_public_resolutions_are_public(desk):
+    desk.say("bob", '/major declare "VPN down for everyone" --service vpn --commander @alice')
+    assert desk.say("alice", '/major resolve "the ISP fixed its line" --public').startswith(
+        "INC-1 resolved; the reporter confirms, and the room is archived later."
+    )
+    desk.say("bob", '/major declare "Mail down" --service email')
+    desk.say("bob", '/major resolve INC-2 "restarted the MTA"')
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        finals = dict(
+            ctx.session.execute(
+                select(MajorUpdate.major_id, MajorUpdate.public).where(
+                    MajorUpdate.status == "resolved"
+                )
+            ).all()
+        )
+    assert finals == {1: True, 2: False}
+
+
+def test_the_record_is_for_agents_the_people_in_it_and_the_reporter(desk):
+    desk.say("bob", '/incident new "VPN down for everyone" --service vpn')
+    desk.say("bob", "/incident note INC-1 internal: the password is in the vault")
+    desk.say("bob", "/incident major INC-1")
+    # alice is no agent, holds no role and did not report it: nothing of the record.
+    refusal = "Only service-desk agents and the people working on INC-1"
+    assert desk.say("alice", "/major timeline INC-1").startswith(refusal)
+    assert desk.say("alice", "/major show INC-1").startswith(refusal)
+    assert desk.say("alice", "/major actions INC-1").startswith(refusal)
+    assert desk.say("alice", "/major review INC-1").startswith(refusal)
+    assert desk.say("alice", '/major action INC-1 "x" --owner @dave').startswith(refusal)
+    with desk.runtime.dispatcher.unit_of_work() as ctx:
+        assert ctx.session.get(MajorIncident, 1).review is None
+    # Someone who joined sees it; so does the reporter of an incident declared major.
+    desk.say("alice", "/major join INC-1")
+    assert "Timeline of INC-1" in desk.say("alice", "/major timeline INC-1")
+    desk.say("alice", '/incident new "Mail down" --service email')
+    desk.say("bob", "/incident major INC-2")
+    assert "Timeline of INC-2" in desk.say("alice", "/major timeline INC-2")
+
+
+def test_an_author_who_is_no_desk_person_is_named_as_the_platform_names_them(desk):
+    _declare(desk)
+    stranger = ChatMessage(
+        "console", ROOM, "m3", "nobody-here", "bob", datetime(2026, 1, 5, 9, 9, tzinfo=UTC), "hi"
+    )
+    desk.runtime.dispatcher.perform(PlatformIdentity("console", "carol"), mark(stranger))
+    # A display name that reads "bob" is not desk person bob.
+    assert "bob (on console) (chat): hi" in desk.say("bob", "/major timeline")
+
+
+class RoomlessConsole(ConsoleSender):
+    """A console whose platform cannot make INC-1's room (it keeps failing) but can INC-2's."""
+
+    async def send(self, message):
+        if (message.room_op or {}).get("op") == "open" and message.subject_id == "1":
+            raise RetryLater("the platform is failing")
+        return await super().send(message)
+
+
+def test_a_room_that_cannot_be_made_holds_up_no_other_room(desk):
+    bob = PlatformIdentity("console", "bob")  # through the dispatcher: nothing delivered yet
+    desk.runtime.dispatcher.execute(bob, '/major declare "VPN down"')
+    desk.runtime.dispatcher.execute(bob, '/major declare "Mail down"')
+    out = io.StringIO()
+    outbox = OutboxDelivery(
+        database=desk.runtime.database,
+        policy=desk.runtime.policy,
+        clock=desk.clock,
+        platform="console",
+        sender=RoomlessConsole(out),
+    )
+    for _ in range(5):
+        asyncio.run(outbox.deliver_once())
+    printed = out.getvalue()
+    assert "[#inc-2-mail-down] (room made" in printed
+    assert "[#inc-2-mail-down] (pinned) INC-2" in printed
+    assert "[#inc-1-vpn-down]" not in printed  # its room's posts wait for the room
+    # The announcement of INC-1 went without the link once it had waited long enough.
+    desk.clock.advance(timedelta(seconds=31))
+    asyncio.run(outbox.deliver_once())
+    assert '[#major-incidents] 🚨 INC-1 [P1] "VPN down" is a major incident' in out.getvalue()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -40,16 +41,18 @@ async def test_add_to_timeline_outside_a_war_room_is_refused_privately(
 
 
 async def test_a_pushpin_outside_a_war_room_is_dropped_without_a_word(
-    slack_desk: SlackDeskHarness, slack: FakeSlackApi
+    slack_desk: SlackDeskHarness, slack: FakeSlackApi, caplog
 ):
+    caplog.set_level(logging.INFO, logger="adapters.slack.marks")
     room = slack.add_channel("random", creator="U0ALICE", members=["U0DESKBOT"])
     ts = slack.add_message(room, "lunch?", user="U0ALICE")
     await slack_desk.react("U0BOB", room, ts)
-    await slack.async_wait_for("conversations.history")  # it read the message
+    await slack_desk.until(
+        lambda: "outside any war room" in caplog.text, what="the reaction was looked at"
+    )
     await slack_desk.idle()
-
-    [read] = slack.calls("conversations.history")
-    assert (read.args["channel"], read.args["latest"], read.args["limit"]) == (room, ts, "1")
+    # Outside a war room the message is not even read, and nobody is told anything.
+    assert slack.calls("conversations.history") == []
     assert slack.calls("chat.postEphemeral") == [] and slack.calls("chat.postMessage") == []
     assert slack.responses() == []
     assert stored_jobs(slack_desk) == ["timeline_pin"]  # stored before it was acknowledged
