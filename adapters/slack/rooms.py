@@ -75,6 +75,8 @@ class SlackRooms:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._bot_user_id: str | None = None
+        # Channels `make` found made by an earlier attempt (their first post may be there).
+        self.completed: set[str] = set()
 
     async def make(self, name: str, *, private: bool = False) -> str:
         """The id of the channel `name` (or `name-N`) this bot made, made now if need be.
@@ -97,6 +99,7 @@ class SlackRooms:
             ours = await self._ours(candidate)
             if ours is not None:
                 log.info("slack: channel %s (%s) was made before; completing it", candidate, ours)
+                self.completed.add(ours)
                 return ours
         raise PermanentFailure(f"channel names {name} to {name}-{MAX_SUFFIX} are all taken")
 
@@ -117,6 +120,13 @@ class SlackRooms:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
+
+    async def first_post(self, channel: str) -> str | None:
+        """The ts of this bot's oldest message among the channel's latest, if it posted."""
+        me = await self.bot_user_id()
+        response = await self.client.conversations_history(channel=channel, limit=50)
+        mine = [m for m in response.get("messages") or [] if m.get("user") == me]
+        return str(mine[-1]["ts"]) if mine else None
 
     async def bot_user_id(self) -> str:
         """The bot's own user id (auth.test, asked once)."""

@@ -89,8 +89,11 @@ class WarRooms:
             await self.rooms.describe(
                 channel, topic=str(op.get("topic") or ""), purpose=str(op.get("purpose") or "")
             )
-            await self._say(message, channel)
-            await self._tell_refused(channel, op, refused)
+            # A room an earlier attempt made may have its first post already (the attempt
+            # failed after posting): it is not posted twice.
+            if channel not in self.rooms.completed or not await self.rooms.first_post(channel):
+                await self._say(message, channel)
+                await self._tell_refused(channel, op, refused)
         else:
             await self._say(message, channel, thread_ts)
         return room

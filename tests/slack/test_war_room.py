@@ -311,3 +311,12 @@ async def test_rate_limits_and_outages_while_opening_are_retried_later(desk, sla
         await send(desk, room_post(opening()))
     room = await send(desk, room_post(opening()))
     assert slack.channel(room)["name"] == NAME and slack.channel_named(f"{NAME}-2") is None
+
+
+async def test_an_open_whose_outcome_was_lost_does_not_post_its_first_message_twice(desk, slack):
+    # The first attempt made the room and posted, but its outcome was never recorded (the
+    # worker died): the outbox hands the same open over again, with no room known yet.
+    first = await send(desk, room_post(opening()))
+    again = await send(desk, room_post(opening()))
+    assert again == first
+    assert len(posts_in(slack, first)) == 1  # the intro, once
