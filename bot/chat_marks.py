@@ -76,7 +76,7 @@ def is_war_room(database, platform: str, room: str) -> bool:
                     MessageRef.subject_type == major.SUBJECT_TYPE,
                     MessageRef.platform == platform,
                     MessageRef.role == ROOM,
-                    MessageRef.ref.in_([room]) | MessageRef.ref.like(f"{room}:%"),
+                    (MessageRef.ref == room) | MessageRef.ref.like(f"{room}:%"),
                 )
             )
             is not None

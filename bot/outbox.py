@@ -27,7 +27,8 @@ from sqlalchemy import select, text, update
 
 from bot.identity import BY_NAME
 from bot.late_secrets import LateSecrets
-from bot.message_refs import ROOM, find_ref, store_ref
+from bot.message_refs import store_ref
+from bot.room_addresses import NO_ROOM_YET, RoomAddresses
 from bot.templates import RenderError, render
 from domain.clock import Clock
 from domain.notifications import process_of, room_role
@@ -54,7 +55,6 @@ ROOM_WAIT = timedelta(minutes=10)  # how long a post waits for its subject's roo
 # own channel meanwhile, and goes without the link (naming the room) after this.
 LINK_WAIT = timedelta(seconds=30)
 ACTIVE = ("pending", "sending")
-NO_ROOM_YET = "the subject's room does not exist yet"
 
 
 class RetryLater(Exception):
@@ -151,6 +151,7 @@ class OutboxDelivery:
         # many waiting rows make a channel flooded; None: never gather cards.
         self.digest_at: int | None = getattr(sender, "digest_at", None)
         self.by_name = platform in BY_NAME
+        self.rooms = RoomAddresses(policy, platform, self.by_name)
         self.failed_at_claim = 0  # rows the last claim failed without an attempt
         self._last_lane: tuple[str, str] | None = None
         self._in_flight: set[int] = set()
@@ -342,17 +343,12 @@ class OutboxDelivery:
         if context.get("needs_room"):
             # A message that links to the subject's room (the declarer's "your room is
             # ready"): it waits for the room like a room post.
-            room = self._room_address(session, row)
+            room = self.rooms.room(session, row.subject_type, row.subject_id)
             if room is None and now - row.created_at < LINK_WAIT:
                 return self._wait_for_room(row, now)
-            context["room_link"] = self._room_link(room) if room else None
-        if room_op is not None and "members" in room_op:
-            room_op = {**room_op, **self._member_ids(session, room_op["members"])}
-        if room_op is not None and room_op.get("op") == "open":
-            # Where rooms are made (a Discord category) and, if the platform will not let
-            # the bot make one, the channel whose thread stands in for it.
-            room_op["within_address"] = self._channel_address(room_op.get("within"))
-            room_op["beside_address"] = self._channel_address(room_op.get("beside"))
+            context["room_link"] = self.rooms.link(room) if room else None
+        if room_op is not None:
+            room_op = self.rooms.complete(session, room_op)
         row.status, row.attempts = "sending", row.attempts + 1
         row.next_attempt_at = now + LEASE
         return OutboundMessage(
@@ -378,56 +374,15 @@ class OutboxDelivery:
         row.next_attempt_at = now + timedelta(seconds=5)
         return _WAIT
 
-    def _room_address(self, session, row: OutboxMessage, role: str = ROOM) -> str | None:
-        """The address of the subject's room on this platform, if it exists yet."""
-        if row.subject_type is None or row.subject_id is None:
-            return None
-        ref = find_ref(
-            session,
-            subject_type=row.subject_type,
-            subject_id=row.subject_id,
-            platform=self.platform,
-            role=role,
-        )
-        return ref.split(":", 1)[0] if ref else None
-
-    def _channel_address(self, channel: str | None) -> str | None:
-        """A logical channel's address on this platform (the console: its name)."""
-        if not channel:
-            return None
-        if self.by_name:
-            return channel
-        found = self.policy.channels.get(channel)
-        return found.addresses.get(self.platform) if found else None
-
-    def _room_link(self, address: str) -> str:
-        """How a message on this platform links to a room: <#C123> (Slack, Discord), #name."""
-        return f"#{address}" if self.by_name else f"<#{address}>"
-
-    def _member_ids(self, session, names: list[str]) -> dict[str, list[str]]:
-        """People's ids on this platform, and the names of those who have none."""
-        if self.by_name:
-            return {"member_ids": list(names), "unreachable": []}
-        found = dict(
-            session.execute(
-                select(PersonRecord.name, PlatformAccount.user_id)
-                .join(PlatformAccount, PlatformAccount.person_id == PersonRecord.id)
-                .where(PersonRecord.name.in_(names), PlatformAccount.platform == self.platform)
-            ).all()
-        )
-        return {
-            "member_ids": [found[name] for name in names if name in found],
-            "unreachable": [name for name in names if name not in found],
-        }
-
     def _address(self, session, row: OutboxMessage) -> str | None:
         if row.destination_kind == "room":
-            return self._room_address(session, row, room_role(row.destination))
+            return self.rooms.room(
+                session, row.subject_type, row.subject_id, room_role(row.destination)
+            )
         if self.by_name:
             return row.destination
         if row.destination_kind == "channel":
-            channel = self.policy.channels.get(row.destination)
-            return channel.addresses.get(self.platform) if channel else None
+            return self.rooms.channel(row.destination)
         return session.scalar(
             select(PlatformAccount.user_id)
             .join(PersonRecord, PersonRecord.id == PlatformAccount.person_id)
@@ -497,23 +452,9 @@ class OutboxDelivery:
                     ref=ref,
                 )
                 if sent.destination_kind == "room":
-                    self._wake_room_waiters(session, sent.subject_type, sent.subject_id)
-
-    def _wake_room_waiters(self, session, subject_type: str, subject_id: str) -> None:
-        """The room exists now: what waited for it goes at once, not at its next look."""
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                text(OUTBOX_ACTIVE),
-                OutboxMessage.platform == self.platform,
-                OutboxMessage.subject_type == subject_type,
-                OutboxMessage.subject_id == subject_id,
-                OutboxMessage.status == "pending",
-                OutboxMessage.last_error == NO_ROOM_YET,
-            )
-            .values(next_attempt_at=self.clock.now(), last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+                    self.rooms.wake_waiters(
+                        session, self.clock.now(), sent.subject_type, sent.subject_id
+                    )
 
     async def deliver_once(self) -> int:
         """Send every claimable row once, each lane's run in order; returns how many rows it

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
-
 from bot.commands.spec import TABLE, Arg, Call, Flag, Reply
 from bot.identity import resolve_person_name
 from bot.templates import render
@@ -182,10 +180,8 @@ def show(call: Call) -> Reply:
     flags=(Flag("all", "include resolved and archived ones"),),
 )
 def list_(call: Call) -> Reply:
-    query = select(MajorIncident).order_by(MajorIncident.id.desc()).limit(50)
-    if not call.switch("all"):
-        query = query.where(MajorIncident.state == "running")
-    majors = [snapshot(m) for m in call.ctx.session.scalars(query)]
+    found = major.list_majors(call.ctx, include_ended=call.switch("all"))
+    majors = [snapshot(m) for m in found]
     return Reply(render("major/major_list", majors=majors, all=call.switch("all")))
 
 

@@ -173,7 +173,7 @@ def _members(
     wanted += [commander] if commander else []
     team = policy.teams.get(major.team or "")
     if team is not None:
-        wanted += [*(team.lead and [team.lead] or []), *team.members]
+        wanted += ([team.lead] if team.lead else []) + list(team.members)
     wanted += list(settings.responders)
     return [name for name in dict.fromkeys(wanted) if person_exists(ctx, name)]
 
@@ -226,6 +226,14 @@ def find(
         listed = ", ".join(f"INC-{i}" for i in ids[:5])
         raise InvalidInput(f"Say which major incident: one of {listed} (e.g. INC-{ids[0]}).")
     return find(ctx, actor, str(ids[0]), for_update=for_update)
+
+
+def list_majors(ctx: DeskContext, *, include_ended: bool = False) -> list[MajorIncident]:
+    """Major incidents in progress (or every one, with `include_ended`), newest first."""
+    query = select(MajorIncident).order_by(MajorIncident.id.desc()).limit(50)
+    if not include_ended:
+        query = query.where(MajorIncident.state == "running")
+    return list(ctx.session.scalars(query))
 
 
 def incident_of(
