@@ -11,6 +11,7 @@ from bot.audit_key import load_audit_key
 from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import Database
 from bot.dispatcher import Dispatcher
+from bot.event_processing import EventProcessing
 from bot.late_secrets import LateSecrets
 from bot.outbox import OutboxDelivery, Sender
 from bot.settings import Settings
@@ -94,6 +95,8 @@ class Runtime:
             directory=directory,
             audit_key=self.audit_key,
         )
+        self.events = EventProcessing(self.dispatcher, after_commit=self.worker.wake)
+        self.worker.events = self.events
 
     def prepare(self) -> None:
         """Upgrade the schema and make the stored people agree with the configuration."""

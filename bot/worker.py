@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from sqlalchemy.exc import OperationalError
 
+from bot.event_processing import EventProcessing
 from bot.identity import BY_NAME
 from bot.outbox import OutboxDelivery, wait_for_work
 from domain import timers
@@ -151,10 +152,15 @@ class Worker:
     """
 
     def __init__(
-        self, timers: TimerWorker, deliveries: list[OutboxDelivery], poll_interval: float = 1.0
+        self,
+        timers: TimerWorker,
+        deliveries: list[OutboxDelivery],
+        poll_interval: float = 1.0,
+        events: EventProcessing | None = None,
     ) -> None:
         self.timers = timers
         self.deliveries = deliveries
+        self.events = events
         self.poll_interval = poll_interval
         self._wakes: list[asyncio.Event] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -168,6 +174,8 @@ class Worker:
     async def run_once(self) -> int:
         """One pass: fire due timers, then deliver what is due. Returns work done."""
         done = await asyncio.to_thread(self.timers.run_due)
+        if self.events is not None:
+            done += await asyncio.to_thread(self.events.run_all)
         for delivery in self.deliveries:
             done += await delivery.deliver_once()
         return done
@@ -182,6 +190,8 @@ class Worker:
             for delivery in self.deliveries
             if delivery.lanes_apart
         ]
+        if self.events is not None:  # events never wait behind timers or deliveries
+            loops.append(self.events.keep_processing(stop, self._new_wake(), self.poll_interval))
         try:
             await asyncio.gather(*loops)
         finally:

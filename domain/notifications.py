@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from domain.context import DeskContext
+from domain.context import SYSTEM, DeskContext
 from domain.records import OutboxMessage, PersonRecord, PlatformAccount
 from domain.states import StateMachine
 
@@ -283,7 +283,7 @@ def _channel_destinations(
 
 
 def _person_destinations(ctx: DeskContext, person: str | None) -> list[_Destination]:
-    if not person:
+    if not person or person == SYSTEM.name:  # deskbot itself (events' incidents) reads no DMs
         return []
     platforms = [p for p in ctx.platforms if p in ctx.by_name]
     if len(platforms) < len(ctx.platforms):  # only chat accounts cost a query

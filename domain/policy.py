@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.directory import PasswordPolicy
+from domain.event_settings import EventSettings
 from domain.major_settings import MajorSettings
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ class DeskPolicy:
     access: AccessSettings = field(default_factory=lambda: _no_access())
     # Major incident management: war rooms, cadence, stakeholders.
     major: MajorSettings = field(default_factory=MajorSettings)
+    # Event management: integrations, correlation, flapping, maintenance, heartbeats.
+    events: EventSettings = field(default_factory=EventSettings)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""

@@ -4,6 +4,7 @@ kernel (notification kinds, subject snapshots, timer handlers); add a new proces
 from domain import (
     access,
     audit,  # noqa: F401  (the audit trail: its records, timer and kind)
+    events,
     incidents,
     major,
     problems,
@@ -12,4 +13,4 @@ from domain import (
 )
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)
 
-PROCESSES = (incidents, problems, requests, access, major, surveys)
+PROCESSES = (incidents, problems, requests, access, major, events, surveys)

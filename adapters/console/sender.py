@@ -42,6 +42,8 @@ class ConsoleSender:
             else f"[#{address}]"  # a configured channel or the subject's room
         )
         text = message.text()
+        if not text.strip() and message.updates_ref:
+            return None  # a card redrawn (alert counts): the console shows no cards
         if op == "open":
             members = " ".join(f"@{name}" for name in message.room_op.get("member_ids", []))
             text = f"(room made; topic: {message.room_op['topic']}; invited {members})\n{text}"

@@ -146,6 +146,7 @@ class ConsoleSession:
         """Fire due timers and print every notification waiting for the console."""
         async with self._flushing:  # a command's flush and the background tick, in turn
             await asyncio.to_thread(self.runtime.timers.run_due)
+            await asyncio.to_thread(self.runtime.events.run_all)
             while await self.delivery.deliver_once():
                 pass
 

@@ -129,6 +129,9 @@ class DiscordSender:
             platform="discord",
             role=message.updates_ref,
         )
+        quiet = not text.strip()  # a redraw only (alert counts): no thread line
+        if ref is None and quiet:
+            return None
         if ref is None:  # no card on Discord (posted before Discord was set up): just say it
             return await self._send(
                 int(message.address), text, [], None, pings, nonce=nonce_of(message)
@@ -149,7 +152,11 @@ class DiscordSender:
                 if exc.code != UNKNOWN_MESSAGE:
                     raise
                 log.info("the card of %s is gone; posting the change", subject["key"])
+                if quiet:
+                    return None
                 return await self._send(channel_id, text, [], None, pings, nonce=nonce_of(message))
+        if quiet:
+            return ref
         return await self._to_thread(
             channel_id, card_id, subject, text, pings, nonce=nonce_of(message)
         )

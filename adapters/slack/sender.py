@@ -130,8 +130,9 @@ class SlackSender:
             platform="slack",
             role=message.updates_ref,
         )
+        quiet = not message.text().strip()  # a redraw only (alert counts): no thread line
         if ref is None:  # the card never reached Slack (e.g. Slack was added later)
-            return await self._post(message.address, text)
+            return None if quiet else await self._post(message.address, text)
         channel, ts = ref.split(":", 1)
         # The card is drawn by the kind that posted it: "<subject>_card", text "<subject>_opened".
         card_kind = card_template(message.subject_type, message.updates_ref)
@@ -148,7 +149,9 @@ class SlackSender:
                 message.incident_id,
                 slack_error(exc),
             )
-            return await self._post(channel, text)
+            return None if quiet else await self._post(channel, text)
+        if quiet:
+            return ref
         return await self._post(channel, text, None, ts)
 
     def _render(

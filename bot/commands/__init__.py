@@ -4,6 +4,7 @@ handlers in `TABLE`. Add a process's module to the imports below (order is help 
 from bot.commands import (  # noqa: F401  (registers their subcommands)
     access,
     desk,
+    event,
     incident,
     kb,
     major,
@@ -13,7 +14,7 @@ from bot.commands import (  # noqa: F401  (registers their subcommands)
 )
 from bot.commands.spec import TABLE, Arg, Call, Command, Flag, Invocation, Reply, Subcommand
 
-TABLE.order(("incident", "major", "request", "access", "problem", "kb", "survey", "desk"))
+TABLE.order(("incident", "major", "event", "request", "access", "problem", "kb", "survey", "desk"))
 COMMANDS = TABLE.commands
 
 __all__ = [

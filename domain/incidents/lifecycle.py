@@ -262,6 +262,19 @@ def resolve_incident(
     return incident
 
 
+def acknowledge_incident(
+    ctx: DeskContext, actor: Actor, incident: IncidentRecord, how: str
+) -> bool:
+    """Someone is on it (an event acknowledged at its source, a page answered): the first
+    response, recorded once. False when the incident was acknowledged already."""
+    if incident.first_response_at is not None or incident.state not in OPEN_STATES:
+        return False
+    _first_response(ctx, incident)
+    record_event(ctx, incident, actor, "acknowledged", f"Acknowledged {how}")
+    announce_change(ctx, incident, f"acknowledged {how}")
+    return True
+
+
 def close_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     """The reporter (or an agent) confirms the fix and closes the incident."""
     incident = get_incident(ctx, key, for_update=True)

@@ -359,6 +359,21 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
         ("major", "resolve", {"text": "the backup relay carries the mail"}),
     ),
     ("carol", "/major review", ("major", "review", {})),
+    # Monitoring events: none has arrived, so each answer is the same refusal or list.
+    ("bob", "/event list", ("event", "list", {})),
+    ("bob", "/event show EVT-1", ("event", "show", {"key": "EVT-1"})),
+    ("bob", "/event ack EVT-1", ("event", "ack", {"key": "EVT-1"})),
+    (
+        "bob",
+        "/event silence disk-full --for 1h noisy",
+        ("event", "silence", {"key": "disk-full", "for": "1h", "reason": "noisy"}),
+    ),
+    (
+        "bob",
+        "/event maintenance email --for 2h patching",
+        ("event", "maintenance", {"service": "email", "for": "2h", "reason": "patching"}),
+    ),
+    ("alice", "/event maintenance", ("event", "maintenance", {})),
 ]
 
 
