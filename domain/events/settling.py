@@ -110,9 +110,9 @@ def _settle(ctx: DeskContext, now: datetime, settings: EventSettings, touch: Tou
         for event in touch.new:
             event.incident_id = incident.id
     if live and touch.acknowledged:
-        by = touch.acknowledged[0].acknowledged_by
+        first = touch.acknowledged[0]
         said |= lifecycle.acknowledge_incident(
-            ctx, SYSTEM, incident, f"by {by} (event {touch.acknowledged[0].key})"
+            ctx, SYSTEM, incident, f"by {first.acknowledged_by} at the source ({first.key[:80]})"
         )
     if live and group.firing == 0 and touch.transitions and not group.flapping:
         resolve_group_incident(ctx, group, incident)

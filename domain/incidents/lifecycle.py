@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain import keys, timers
-from domain.context import Actor, DeskContext
+from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, PermissionDenied
 from domain.incidents import sla
 from domain.incidents.fields import check_level, clean_title, find_service
@@ -241,7 +241,8 @@ def resolve_incident(
     if incident.state == "on_hold":
         sla.resume(ctx, incident)
     now = ctx.clock.now()
-    incident.assignee = incident.assignee or actor.name
+    if actor.name != SYSTEM.name:  # resolved by itself (its alerts): nobody to assign
+        incident.assignee = incident.assignee or actor.name
     incident.state, incident.resolution, incident.resolved_at = "resolved", resolution, now
     incident.hold_reason = None
     _first_response(ctx, incident)
