@@ -11,6 +11,7 @@ from bot.audit_key import load_audit_key
 from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import Database
 from bot.dispatcher import Dispatcher
+from bot.event_intake import EventIntake
 from bot.event_processing import EventProcessing
 from bot.late_secrets import LateSecrets
 from bot.outbox import OutboxDelivery, Sender
@@ -97,6 +98,8 @@ class Runtime:
         )
         self.events = EventProcessing(self.dispatcher, after_commit=self.worker.wake)
         self.worker.events = self.events
+        # Events accepted over HTTP: stored in batches, then the worker is woken.
+        self.intake = EventIntake(self.database, self.clock, self.policy.events, self.worker.wake)
 
     def prepare(self) -> None:
         """Upgrade the schema and make the stored people agree with the configuration."""
@@ -134,4 +137,5 @@ class Runtime:
         return delivery
 
     def close(self) -> None:
+        self.intake.close()  # what was accepted is written before the database closes
         self.database.dispose()
