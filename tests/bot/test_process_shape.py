@@ -90,6 +90,9 @@ def test_no_adapter_or_template_lists_states():
     alternatives = "|".join(sorted(states))
     quoted = re.compile(rf"""["']({alternatives})["']""")
     files = _python("adapters") + sorted((ROOT / "bot" / "templates").rglob("*.j2"))
+    # Monitoring senders' own words (Alertmanager's "firing", "resolved") read into signal
+    # actions, in one table: theirs, not the desk's states, though spelt the same.
+    files.remove(ROOT / "adapters" / "monitoring" / "vocabulary.py")
     offenders = {
         str(path.relative_to(ROOT)): sorted(set(quoted.findall(path.read_text()))) for path in files
     }
