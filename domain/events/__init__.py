@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from domain import notifications, people, timers
 from domain.context import DeskContext
-from domain.events import timer_handlers  # noqa: F401  (registers its timers)
+from domain.events import settling, timer_handlers  # noqa: F401  (timers registered)
 from domain.events.heartbeats import start_watching
 from domain.events.lifecycle import (
     acknowledge,
@@ -26,6 +26,7 @@ from domain.events.records import EventRecord, EventSilence, MaintenanceWindow
 from domain.events.signals import Signal
 from domain.events.snapshot import event_data, incident_part, preload_groups
 from domain.events.states import EVENT, KINDS
+from domain.incidents import lifecycle as incident_lifecycle
 from domain.incidents import snapshot as incident_snapshot
 
 
@@ -48,6 +49,7 @@ def rename_person(ctx: DeskContext, old: str, new: str) -> None:
 
 notifications.register_kinds("events", KINDS)
 notifications.register_subject(notifications.SubjectType("event", EVENT, event_data, "EVT"))
+incident_lifecycle.ON_OPEN.append(settling.link_opening)
 incident_snapshot.PARTS.append(incident_part)
 incident_snapshot.PRELOADS.append(preload_groups)
 timers.ON_START.append(start_watching)

@@ -49,8 +49,8 @@ def missed(
     if beat is None or row.state == "missed" or row.due_at > now:
         return []  # removed, raised already, or checked in since the timer was written
     integration = ctx.policy.events.integrations.get(beat.integration)
-    if integration is None:
-        return []
+    if integration is None or integration.token is None:
+        return []  # its token was removed since: it cannot check in
     row.state, row.missed_at = "missed", now
     since = row.last_seen.strftime("%Y-%m-%d %H:%M UTC") if row.last_seen else "deskbot started"
     summary = beat.summary or f"No heartbeat from {beat.name} since {since}"
@@ -67,14 +67,18 @@ def missed(
 
 
 def start_watching(ctx: DeskContext) -> None:
-    """At start: every configured heartbeat has a row and a deadline (a new one gets a
-    whole interval from now)."""
+    """At start: every configured heartbeat whose integration has a token has a row and a
+    deadline (a new one gets a whole interval from now)."""
     now = ctx.clock.now()
     beats = ctx.policy.events.heartbeats
     if not beats:
         return
     known = set(ctx.session.scalars(select(HeartbeatRecord.name)))
+    integrations = ctx.policy.events.integrations
     for beat in beats.values():
+        integration = integrations.get(beat.integration)
+        if integration is None or integration.token is None:
+            continue  # it could never check in (no token): watching it would only cry wolf
         if beat.name not in known:
             row = _row(ctx, beat, now)
             _due(ctx, row, now + beat.every + beat.grace)

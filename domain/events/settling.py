@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from domain import timers
-from domain.context import SYSTEM, DeskContext
+from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import DeskError
 from domain.event_settings import EventSettings
 from domain.events.classify import highest, levels_for
@@ -201,6 +201,8 @@ def _open(ctx: DeskContext, group: EventGroup, touch: Touch) -> IncidentRecord |
         f"Raised by event management from {group.integration}: {len(raising)} alert(s) "
         f"firing in {group.key}, first {raising[0].key}."
     )
+    # Linked as it opens (link_opening, an ON_OPEN hook), so its first card has the counts.
+    ctx.cache["events_opening"] = group
     try:
         incident = lifecycle.open_incident(
             ctx,
@@ -222,10 +224,17 @@ def _open(ctx: DeskContext, group: EventGroup, touch: Touch) -> IncidentRecord |
             impact=impact,
             urgency=urgency,
         )
-    group.incident_id = incident.id
-    group.incident = incident
+    ctx.cache.pop("events_opening", None)
     group.card_at = ctx.clock.now()
     return incident
+
+
+def link_opening(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> None:
+    """incidents.lifecycle.ON_OPEN: the group whose alerts open this incident stands for it."""
+    group = ctx.cache.pop("events_opening", None)
+    if group is not None:
+        group.incident_id = incident.id
+        group.incident = incident
 
 
 def _firing_again(touch: Touch) -> str:

@@ -13,6 +13,7 @@ from domain.events.inbox import put
 from domain.events.records import EventGroup, EventInbox
 from domain.incidents.records import IncidentRecord, TimelineEntry
 from domain.records import OutboxMessage
+from tests.harness import DeskHarness
 
 
 def send(desk, integration: str, *signals: Signal) -> list[str]:
@@ -294,3 +295,14 @@ def test_signals_of_an_integration_no_longer_configured_are_dropped(events_desk,
     send(desk, "retired", alert("fp1"))
     assert count(desk, EventRecord) == 0 and count(desk, EventInbox) == 0
     assert "unknown integration 'retired' dropped" in caplog.text
+
+
+def test_a_heartbeat_that_could_never_check_in_is_not_watched(database_url, example_config):
+    # The example company's integrations read their tokens from unset variables.
+    desk = DeskHarness.start(database_url, example_config, periodic_jobs=True)
+    try:
+        assert example_config.policy.events.heartbeats
+        assert desk.advance(days=3) == []
+        assert count(desk, IncidentRecord) == 0
+    finally:
+        desk.close()
