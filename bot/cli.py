@@ -359,6 +359,8 @@ def start_line(command: str, settings: Settings, loaded, adapters, live: set[str
         parts.append(f"the worker (timers, escalations, delivery to {names})")
     if command == "serve" and settings.slack_enabled and not settings.slack_signing_secret:
         parts.append("no Slack HTTP endpoint (SLACK_SIGNING_SECRET is not set)")
+    if command in ("run", "serve"):
+        parts += _monitoring(loaded.config.policy.events)
     config = (
         "examples/deskbot.yaml (the example company)"
         if loaded.is_example
@@ -366,6 +368,20 @@ def start_line(command: str, settings: Settings, loaded, adapters, live: set[str
     )
     database = _mask_password(settings.database_url)
     return f"deskbot {command}: {'; '.join(parts)}; database {database}; config {config}"
+
+
+def _monitoring(events) -> list[str]:
+    """What the start line says of monitoring integrations: which listen, which cannot."""
+    ready = [i.name for i in events.integrations.values() if i.token]
+    unset = [
+        f"{i.name} ({i.token_env} is not set)" for i in events.integrations.values() if not i.token
+    ]
+    found = []
+    if ready:
+        found.append("monitoring events from " + ", ".join(ready))
+    if unset:
+        found.append("refusing events from " + ", ".join(unset))
+    return found
 
 
 def _mask_password(url: str) -> str:

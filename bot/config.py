@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config_access import access_groups, check_access
 from bot.config_catalog import DirectorySettings, check_catalog, check_directory
+from bot.config_events import check_events
 from bot.config_major import check_major
 from bot.yaml_source import ConfigError, Located, load
 from domain.clock import parse_duration
@@ -43,6 +44,7 @@ SECTIONS = (
     "directory",
     "access",
     "major",
+    "events",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -192,6 +194,7 @@ class _Checker:
             directory_groups=groups,
             access=access,
             major=major,
+            events=check_events(self, services),
         )
         return DeskConfig(
             source=self.doc.filename,
