@@ -129,7 +129,11 @@ def resolve_group_incident(ctx: DeskContext, group: EventGroup, incident: Incide
         ctx,
         SYSTEM,
         incident.key,
-        f"all {group.events} alert(s) from {group.integration} resolved",
+        (
+            f"its alert from {group.integration} resolved"
+            if group.events == 1
+            else f"all {group.events} alerts from {group.integration} resolved"
+        ),
         authorised=True,
     )
 
@@ -198,8 +202,8 @@ def _open(ctx: DeskContext, group: EventGroup, touch: Touch) -> IncidentRecord |
     if len(raising) > 1:
         title += f" (+{len(raising) - 1} more)"
     description = (
-        f"Raised by event management from {group.integration}: {len(raising)} alert(s) "
-        f"firing in {group.key}, first {raising[0].key}."
+        f"Raised by event management from {group.integration}: "
+        f"{_alerts(len(raising))} firing in {group.key}, first {raising[0].key}."
     )
     # Linked as it opens (link_opening, an ON_OPEN hook), so its first card has the counts.
     ctx.cache["events_opening"] = group
@@ -235,6 +239,10 @@ def link_opening(ctx: DeskContext, actor: Actor, incident: IncidentRecord) -> No
     if group is not None:
         group.incident_id = incident.id
         group.incident = incident
+
+
+def _alerts(count: int) -> str:
+    return "1 alert" if count == 1 else f"{count:,} alerts"
 
 
 def _firing_again(touch: Touch) -> str:

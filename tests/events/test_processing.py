@@ -112,7 +112,7 @@ def test_every_event_resolved_resolves_the_incident_with_a_timeline_entry(events
     assert incident(desk).state == "new"
     posts = send(desk, "prometheus", alert("fp2", "resolve"))
     assert posts == [
-        "[#service-desk] INC-1 resolved by @deskbot: all 2 alert(s) from prometheus resolved "
+        "[#service-desk] INC-1 resolved by @deskbot: all 2 alerts from prometheus resolved "
         "— now Resolved"
     ]
     assert incident(desk).state == "resolved"
