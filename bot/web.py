@@ -48,7 +48,9 @@ def build_web_app(
 
 def listen(port: int, host: str = "0.0.0.0") -> socket.socket:
     """Bind the HTTP port now, so a taken port is a clear error before anything starts."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on sockets that say they
+    # are TCP, and with it on, small answers on a kept-alive connection wait for an ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
