@@ -313,6 +313,36 @@ def _write(batch: Batch) -> None:
     session = batch.ctx.session
     session.flush()  # new groups and incidents get their ids
     table = EventRecord.__table__
+    # Changed first: an event resolved in this batch must leave the live-key index before
+    # its key's new event (triggered later in the same batch) is inserted.
+    if batch.changed:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                state=bindparam("_state"),
+                count=bindparam("_count"),
+                summary=bindparam("_summary"),
+                last_seen=bindparam("_last_seen"),
+                resolved_at=bindparam("_resolved_at"),
+                acknowledged_at=bindparam("_acknowledged_at"),
+                acknowledged_by=bindparam("_acknowledged_by"),
+            )
+            .execution_options(synchronize_session=False),
+            [
+                {
+                    "_id": e.id,
+                    "_state": e.state,
+                    "_count": e.count,
+                    "_summary": e.summary,
+                    "_last_seen": e.last_seen,
+                    "_resolved_at": e.resolved_at,
+                    "_acknowledged_at": e.acknowledged_at,
+                    "_acknowledged_by": e.acknowledged_by,
+                }
+                for e in batch.changed.values()
+            ],
+        )
     if batch.new:
         session.execute(
             insert(table),
@@ -341,33 +371,5 @@ def _write(batch: Batch) -> None:
                     "acknowledged_by": e.acknowledged_by,
                 }
                 for e in batch.new
-            ],
-        )
-    if batch.changed:
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values(
-                state=bindparam("_state"),
-                count=bindparam("_count"),
-                summary=bindparam("_summary"),
-                last_seen=bindparam("_last_seen"),
-                resolved_at=bindparam("_resolved_at"),
-                acknowledged_at=bindparam("_acknowledged_at"),
-                acknowledged_by=bindparam("_acknowledged_by"),
-            )
-            .execution_options(synchronize_session=False),
-            [
-                {
-                    "_id": e.id,
-                    "_state": e.state,
-                    "_count": e.count,
-                    "_summary": e.summary,
-                    "_last_seen": e.last_seen,
-                    "_resolved_at": e.resolved_at,
-                    "_acknowledged_at": e.acknowledged_at,
-                    "_acknowledged_by": e.acknowledged_by,
-                }
-                for e in batch.changed.values()
             ],
         )

@@ -77,6 +77,16 @@ def test_after_a_resolve_the_same_key_starts_a_new_event(events_desk):
     assert (second.dedup_key, second.state) == ("fp1", "firing")
 
 
+def test_a_live_event_resolved_and_fired_again_in_one_batch_is_two_events(events_desk):
+    desk = events_desk
+    send(desk, "prometheus", alert("fp1"))
+    send(desk, "prometheus", alert("fp1", "resolve"), alert("fp1"))  # one batch
+    assert [(e.state, e.count) for e in rows(desk, EventRecord)] == [
+        ("resolved", 1),
+        ("firing", 1),
+    ]
+
+
 def test_a_resolve_or_acknowledgement_of_nothing_live_changes_nothing(events_desk):
     desk = events_desk
     assert send(desk, "prometheus", alert("ghost", "resolve"), alert("ghost", "acknowledge")) == []
