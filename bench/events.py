@@ -35,8 +35,8 @@ inbox backlog (signals) at the start, at the end and at its highest (sampled eve
 
 Variants, to measure proposals without changing the code under test: `--nodelay` serves on
 a listening socket made with `IPPROTO_TCP` (asyncio then turns Nagle's algorithm off on
-each connection; `bot.web.listen` makes it with proto 0, and asyncio leaves Nagle on);
-`--split` runs the web and the worker in two processes (`deskbot serve` + `deskbot
+each connection; `bot.web.listen` has done so itself since 3424964, so this matters only
+for older code); `--pace X` offers X times the targets; `--split` runs the web and the worker in two processes (`deskbot serve` + `deskbot
 worker`). `--py-spy PATH` records the server's processes with py-spy (`--gil`: what holds
 the interpreter lock) during each measured phase into `--profile-dir`; summarise them with
 `python -m bench.events_profile FILE…`.
@@ -679,7 +679,7 @@ def main() -> None:
     parser.add_argument(
         "--nodelay",
         action="store_true",
-        help="serve on a socket made with IPPROTO_TCP, so asyncio turns Nagle off (a proposal)",
+        help="serve on a socket made with IPPROTO_TCP (what bot.web.listen does since 3424964)",
     )
     parser.add_argument(
         "--split",
