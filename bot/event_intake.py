@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from bot.write_batches import settle, take_batch
 from domain.clock import Clock
 from domain.event_settings import EventSettings
 from domain.events.records import EventInbox
@@ -150,26 +151,13 @@ class EventIntake:
             thread.join(timeout=10)
 
     def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(item)
+        while (batch := take_batch(self._queue, self.BATCH)) is not None:
             try:
                 stored = self._write(batch)
             except BaseException as exc:  # every waiter hears of it; the thread goes on
                 log.exception("event inbox: could not store %d request(s)", len(batch))
                 for item in batch:
-                    _resolve(item, error=exc)
+                    settle(item.loop, item.future, error=exc)
                 continue
             if stored:
                 try:
@@ -177,7 +165,7 @@ class EventIntake:
                 except Exception:  # the rows are safe; processing finds them on its next pass
                     log.exception("event inbox: could not wake processing")
             for item in batch:
-                _resolve(item)
+                settle(item.loop, item.future)
 
     def _write(self, batch: list[_Pending]) -> int:
         """Insert the batch's rows (and count the inbox if due) in one transaction; returns
@@ -206,16 +194,3 @@ class EventIntake:
         else:
             self._backlog += sum(row["count"] for row in rows)
         return len(rows)
-
-
-def _resolve(item: _Pending, *, error: BaseException | None = None) -> None:
-    def settle() -> None:
-        if item.future.done():
-            return
-        if error is not None:
-            item.future.set_exception(error)
-        else:
-            item.future.set_result(None)
-
-    if not item.loop.is_closed():
-        item.loop.call_soon_threadsafe(settle)

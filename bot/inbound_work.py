@@ -35,6 +35,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.write_batches import settle, take_batch
 from domain.clock import Clock
 from domain.records import InboundWork
 
@@ -236,28 +237,15 @@ class ReceiptWriter:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(item)
+        while (batch := take_batch(self._queue, self.BATCH)) is not None:
             try:
                 results = self._write(batch)
             except BaseException as exc:  # every waiter hears of it
                 for item in batch:
-                    _resolve(item, error=exc)
+                    settle(item.loop, item.future, error=exc)
                 continue
             for item, result in zip(batch, results, strict=True):
-                _resolve(item, result=result)
+                settle(item.loop, item.future, result=result)
 
     def _write(self, batch: list[_Pending]) -> list[Any]:
         now = self.clock.now()
@@ -331,16 +319,3 @@ class ReceiptWriter:
         for row_id, platform, delivery in session.execute(statement, values):
             stored.setdefault((platform, delivery), row_id)
         return stored
-
-
-def _resolve(item: _Pending, *, result: Any = None, error: BaseException | None = None) -> None:
-    def settle() -> None:
-        if item.future.done():
-            return
-        if error is not None:
-            item.future.set_exception(error)
-        else:
-            item.future.set_result(result)
-
-    if not item.loop.is_closed():
-        item.loop.call_soon_threadsafe(settle)
