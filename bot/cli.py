@@ -189,6 +189,8 @@ def config_check(settings: Settings, file: str | None) -> int:
         print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
         return 1
     print(config.summary())
+    for warning in config.warnings:
+        print(f"warning: {warning}")
     return 0
 
 

@@ -80,6 +80,8 @@ class DeskConfig:
     desk_name: str
     role_mapping: dict[str, dict[str, str]]
     directory: DirectorySettings = DirectorySettings()
+    # Things that work but are probably not meant (hours of a schedule nobody covers).
+    warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
         p = self.policy
@@ -129,9 +131,14 @@ class _Checker:
         self.doc = doc
         self.data: dict[str, Any] = doc.data
         self.roles_reported: set[str] = set()  # people whose roles already have a problem
+        self.warnings: list[str] = []
 
     def problem(self, path: tuple, message: str) -> None:
         self.doc.problem(path, message)
+
+    def warning(self, path: tuple, message: str) -> None:
+        """Something valid but probably not meant; `config check` prints it with its line."""
+        self.warnings.append(f"{self.doc.filename}:{self.doc.line_of(path)}: {message}")
 
     def section(self, name: str, kind: type = dict) -> Any:
         value = self.data.get(name)
@@ -202,6 +209,7 @@ class _Checker:
             desk_name=str(desk.get("name", "deskbot")),
             role_mapping=self.role_mapping(),
             directory=directory,
+            warnings=tuple(sorted(self.warnings, key=lambda w: _line_number(w, self.doc.filename))),
         )
 
     def managers(self, people: dict[str, PersonProfile]) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from domain.directory import PasswordPolicy
 from domain.event_settings import EventSettings
 from domain.major_settings import MajorSettings
+from domain.oncall_settings import OncallSettings
 
 if TYPE_CHECKING:
     from domain.access_resources import AccessSettings
@@ -113,6 +114,8 @@ class DeskPolicy:
     major: MajorSettings = field(default_factory=MajorSettings)
     # Event management: integrations, correlation, flapping, maintenance, heartbeats.
     events: EventSettings = field(default_factory=EventSettings)
+    # on-call schedules, escalation policies, and business-hours calendars for SLA clocks
+    oncall: OncallSettings = field(default_factory=OncallSettings)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""
