@@ -14,6 +14,7 @@ from bot.config_access import access_groups, check_access
 from bot.config_catalog import DirectorySettings, check_catalog, check_directory
 from bot.config_events import check_events
 from bot.config_major import check_major
+from bot.config_oncall import check_oncall
 from bot.yaml_source import ConfigError, Located, load
 from domain.clock import parse_duration
 from domain.policy import (
@@ -45,6 +46,8 @@ SECTIONS = (
     "access",
     "major",
     "events",
+    "calendars",
+    "oncall",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -179,6 +182,7 @@ class _Checker:
         directory = check_directory(self, people)
         access = check_access(self, people, teams, security)
         major = check_major(self, people, channels)
+        oncall = check_oncall(self, people, teams, services, channels)
         # The built-in directory has every group access management gives.
         groups = {g: () for g in sorted(access_groups(access))} | dict(directory.groups)
         policy = DeskPolicy(
@@ -202,6 +206,7 @@ class _Checker:
             access=access,
             major=major,
             events=check_events(self, services),
+            oncall=oncall,
         )
         return DeskConfig(
             source=self.doc.filename,
