@@ -225,12 +225,16 @@ def directory_factory(settings: Settings, config):
 
 def web_pages(runtime: Runtime, settings: Settings) -> list:
     """The pages people open in a browser (the password-reset page), with the mail it sends,
-    and the routes monitoring systems send events to."""
+    the on-call calendar feeds, and the routes monitoring systems send events to."""
     from adapters.mail import mailer_for  # wiring
     from adapters.monitoring import monitoring_routes  # wiring
-    from adapters.web import reset_routes  # wiring
+    from adapters.web import oncall_feed_routes, reset_routes  # wiring
 
-    return reset_routes(runtime, mailer_for(settings)) + monitoring_routes(runtime, runtime.intake)
+    return (
+        reset_routes(runtime, mailer_for(settings))
+        + oncall_feed_routes(runtime)
+        + monitoring_routes(runtime, runtime.intake)
+    )
 
 
 async def run_console(settings: Settings, loaded, platforms, user: str | None) -> int:

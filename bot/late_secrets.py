@@ -1,5 +1,7 @@
 """Secrets minted as a message is delivered, so they never rest in the outbox table.
 
+An on-call calendar address carries a token made from a key, never stored either.
+
 A password-reset DM is written to the outbox with the flow's number only; the delivery
 asks the domain for a fresh token just before sending and renders the link with it. A
 redelivery mints a new token (the old one stops working), so a retried DM never carries a
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.oncall_links import feed_key, feed_url
 from domain import requests
 from domain.context import DeskContext
 from domain.directory import DirectoryFactory
@@ -18,7 +21,7 @@ from domain.directory import DirectoryFactory
 class LateSecrets:
     """Completes the messages of the kinds that carry a secret, one transaction each."""
 
-    KINDS = frozenset({"password_reset_link"})
+    KINDS = frozenset({"password_reset_link", "oncall_feed"})
 
     def __init__(
         self,
@@ -39,6 +42,10 @@ class LateSecrets:
 
     def complete(self, message):
         """The message with its secret filled in (None where the flow is already over)."""
+        if message.kind == "oncall_feed":
+            key = feed_key(self.audit_key)
+            link = feed_url(self.public_url, key, str(message.context["team"]))
+            return replace(message, context={**message.context, "link": link})
         with self.database.transaction() as session:
             ctx = DeskContext(
                 session,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, pass_context
 
@@ -38,6 +39,16 @@ def _hhmm(value: datetime | str) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def _local(value: datetime | str | None, zone: str, form: str = "%a %d %b %H:%M") -> str:
+    """A moment as people in `zone` read it: Mon 07 Dec 09:00 (with the zone's abbreviation)."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    here = value.astimezone(ZoneInfo(zone))
+    return f"{here.strftime(form)} {here.tzname()}"
+
+
 @pass_context
 def _mention(context, name: str | None) -> str:
     # The platform's way to name a person comes with each render (see `render`).
@@ -59,6 +70,7 @@ _env.filters.update(
     remaining=_remaining,
     hhmm=_hhmm,
     mention=_mention,
+    local=_local,
 )
 
 

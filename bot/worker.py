@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from datetime import UTC
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.event_processing import EventProcessing
@@ -14,10 +16,13 @@ from bot.outbox import OutboxDelivery, wait_for_work
 from domain import timers
 from domain.context import DeskContext, PendingRows
 from domain.directory import DirectoryFactory
+from domain.records import Timer
 
 # Timers claimed and fired per transaction: large enough that thousands due at one instant
 # cost few round trips, small enough that a batch holds its rows only briefly.
 BATCH = 200
+# How soon to look again at a timer that is due but whose subject another transaction holds.
+BUSY_RETRY = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,17 @@ class TimerWorker:
         self.directory = directory
         self.batch_size = batch_size
         self.audit_key = audit_key
+
+    def seconds_to_next(self) -> float | None:
+        """How long until the next pending timer falls due (negative if one is overdue,
+        its subject busy); None when no timer is pending."""
+        with self.database.transaction() as session:
+            due = session.scalar(select(func.min(Timer.due_at)).where(Timer.state == "pending"))
+        if due is None:
+            return None
+        if due.tzinfo is None:  # SQLite hands back naive UTC
+            due = due.replace(tzinfo=UTC)
+        return (due - self.clock.now()).total_seconds()
 
     def run_due(self, limit: int = 5000) -> int:
         """Fire due timers (up to about `limit`); returns how many fired."""
@@ -198,6 +214,16 @@ class Worker:
             for delivery in self.deliveries:
                 await delivery.close()
 
+    async def _idle_for(self) -> float:
+        try:
+            ahead = await asyncio.to_thread(self.timers.seconds_to_next)
+        except OperationalError:
+            return self.poll_interval
+        if ahead is None:
+            return self.poll_interval
+        # Overdue means its subject is busy: look again shortly, not in a tight loop.
+        return min(self.poll_interval, max(ahead, BUSY_RETRY))
+
     def _new_wake(self) -> asyncio.Event:
         wake = asyncio.Event()
         self._wakes.append(wake)
@@ -216,4 +242,6 @@ class Worker:
                 done = 0
             if done:
                 continue
-            await wait_for_work(wake, stop, self.poll_interval)
+            # Sleep until the next timer falls due (an escalation step is on time), a commit
+            # wakes the loop, or the poll interval passes (deliveries' retries).
+            await wait_for_work(wake, stop, await self._idle_for())

@@ -7,10 +7,11 @@ from domain import (
     events,
     incidents,
     major,
+    oncall,
     problems,
     requests,
     surveys,
 )
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)
 
-PROCESSES = (incidents, problems, requests, access, major, events, surveys)
+PROCESSES = (incidents, problems, requests, access, major, events, oncall, surveys)

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.outbox import OutboundMessage
 
-CONTINUED = "  │ "  # starts each further line of a room's post
+CONTINUED = "  │ "  # starts each further line of a post
 
 
 class ConsoleSender:
@@ -59,8 +59,8 @@ class ConsoleSender:
         elif op == "file":
             path = self._write(message.room_op["filename"], message.room_op["content"])
             text = f"{text} (written to {path})"
-        if message.destination_kind == "room":
-            text = text.replace("\n", f"\n{CONTINUED}")  # a room's post reads as one block
+        # A post of several lines (a room's update, a hand-over's list) reads as one block.
+        text = text.replace("\n", f"\n{CONTINUED}")
         self.out.write(f"{prefix} {text}\n")
         self.out.flush()
         if op == "open":

@@ -8,13 +8,16 @@ from bot.commands import (  # noqa: F401  (registers their subcommands)
     incident,
     kb,
     major,
+    oncall,
     problem,
     request,
     survey,
 )
 from bot.commands.spec import TABLE, Arg, Call, Command, Flag, Invocation, Reply, Subcommand
 
-TABLE.order(("incident", "major", "event", "request", "access", "problem", "kb", "survey", "desk"))
+TABLE.order(
+    ("incident", "major", "oncall", "event", "request", "access", "problem", "kb", "survey", "desk")
+)
 COMMANDS = TABLE.commands
 
 __all__ = [

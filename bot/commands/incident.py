@@ -65,6 +65,7 @@ def show(call: Call) -> Reply:
         timeline=detail.timeline,
         respond_left=detail.respond_left,
         resolve_left=detail.resolve_left,
+        business_hours=detail.business_hours,
     )
     return Reply(text, subject_type="incident", subject=snapshot(detail.incident))
 

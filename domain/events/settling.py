@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain import timers
+from domain import paging, timers
 from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import DeskError
 from domain.event_settings import EventSettings
@@ -230,6 +230,9 @@ def _open(ctx: DeskContext, group: EventGroup, touch: Touch) -> IncidentRecord |
         )
     ctx.cache.pop("events_opening", None)
     group.card_at = ctx.clock.now()
+    paging.page(
+        ctx, incident.assignment_group, incident, f"Opened by alerts from {group.integration}"
+    )
     return incident
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain import keys, timers
+from domain import keys, paging, timers
 from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, PermissionDenied
 from domain.incidents import sla
@@ -27,6 +27,9 @@ ON_CLOSE: list[Callable[[DeskContext, IncidentRecord], None]] = []
 ON_RESOLVE: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
 ON_CANCEL: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
 ON_REOPEN: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
+# Called once, when someone first responds (claims, acknowledges, resolves): on-call stops
+# paging about it.
+ON_FIRST_RESPONSE: list[Callable[[DeskContext, IncidentRecord], None]] = []
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
 
@@ -84,6 +87,8 @@ def open_incident(
     sla.schedule_sla(ctx, incident, fresh=True)
     said = [s for s in (hook(ctx, actor, incident) for hook in ON_OPEN) if s]
     ctx.cache.setdefault("remarks", {})[incident.id] = said
+    if incident.priority in ctx.policy.oncall.page_priorities:
+        paging.page(ctx, group, incident, f"New {incident.priority} incident")
     # The post in the triage channel becomes the incident's card, edited on every change.
     notify_channel(
         ctx, ctx.policy.triage_channel, "incident_opened", subject=incident, creates_ref=CARD
@@ -135,8 +140,10 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
     if team is not None:
         if incident.assignment_group == team.name and incident.assignee is None:
             raise InvalidTransition(f"{incident.key} is already with {team.name}.")
-        from_group = incident.assignment_group
+        from_group, calendar = incident.assignment_group, sla.calendar_of(ctx, incident)
         incident.assignment_group, incident.assignee, incident.state = team.name, None, "new"
+        if sla.calendar_of(ctx, incident) != calendar:  # a team's business hours apply
+            sla.retarget(ctx, incident)
         record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
         if from_group == team.name:  # taken off a person, back in the same queue: no escalation
             announce_change(ctx, incident, f"back in team {team.name}'s queue, by @{actor.name}")
@@ -407,7 +414,10 @@ def _follow_assignee(ctx: DeskContext, incident: IncidentRecord) -> None:
     """The queue follows the assignee: to their first team unless they are in it already."""
     teams = ctx.policy.teams_of(incident.assignee or "")
     if teams and incident.assignment_group not in {t.name for t in teams}:
+        calendar = sla.calendar_of(ctx, incident)
         incident.assignment_group = teams[0].name
+        if sla.calendar_of(ctx, incident) != calendar:  # a team's business hours apply
+            sla.retarget(ctx, incident)
 
 
 def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
@@ -416,6 +426,8 @@ def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
     if incident.first_response_at is None:
         incident.first_response_at = ctx.clock.now()
         sla.cancel_sla(ctx, incident, "respond")
+        for hook in ON_FIRST_RESPONSE:
+            hook(ctx, incident)
 
 
 def record_event(

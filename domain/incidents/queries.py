@@ -24,6 +24,7 @@ class IncidentDetail:
     timeline: list[TimelineEntry]
     respond_left: timedelta | None
     resolve_left: timedelta | None
+    business_hours: str | None = None  # the calendar the time left counts in, if any
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,14 @@ def show_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentDetail:
     incident = get_incident(ctx, key)
     require_can_see(actor, incident)
     left = sla.remaining(ctx, incident)
-    return IncidentDetail(incident, list(incident.timeline), left["respond"], left["resolve"])
+    calendar = sla.calendar_of(ctx, incident)
+    return IncidentDetail(
+        incident,
+        list(incident.timeline),
+        left["respond"],
+        left["resolve"],
+        business_hours=calendar.name if calendar else None,
+    )
 
 
 def list_incidents(

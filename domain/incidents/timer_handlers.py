@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import timers
+from domain import paging, timers
 from domain.context import SYSTEM, DeskContext
 from domain.incidents import sla, snapshot
 from domain.incidents.lifecycle import OPEN_STATES, announce_change, auto_close, record_event
@@ -68,6 +68,7 @@ def _breach(ctx: DeskContext, incident, clock_name: str) -> None:
         f"SLA breached: {words}; escalated to {lead or 'the escalation channel'}",
     )
     announce_change(ctx, incident, f"SLA breached ({words})")
+    paging.page(ctx, incident.assignment_group, incident, f"SLA breached: {words}")
     notify(
         ctx,
         "sla_breached",

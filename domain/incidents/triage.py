@@ -33,7 +33,8 @@ def update_incident(
 ) -> IncidentRecord:
     """An agent corrects the title, service, category, impact or urgency.
 
-    A new priority re-targets the SLA clocks (time already spent still counts); a new
+    A new priority re-targets the SLA clocks (time already spent still counts), as does a
+    new service or queue that changes the business-hours calendar they count in; a new
     service moves an incident nobody has taken to the service owner's queue.
     """
     require_agent(actor, "update")
@@ -43,6 +44,7 @@ def update_incident(
             f"{incident.key} is {incident.state}; only open incidents can change."
         )
     changes: list[str] = []
+    old_calendar = sla.calendar_of(ctx, incident)
 
     def change(field: str, label: str, value) -> None:
         old = getattr(incident, field)
@@ -79,9 +81,8 @@ def update_incident(
         )
     text = "; ".join(changes)
     record_event(ctx, incident, actor, "updated", text)
-    if incident.priority != old_priority:
-        _rearm_warnings(ctx, incident)
-        sla.schedule_sla(ctx, incident)
+    if incident.priority != old_priority or sla.calendar_of(ctx, incident) != old_calendar:
+        sla.retarget(ctx, incident)
     announce_change(ctx, incident, f"updated by @{actor.name}: {text}")
     if incident.assignment_group != from_group:
         tell_new_team(ctx, incident, actor, from_group)
@@ -95,13 +96,3 @@ def update_incident(
             changes=text,
         )
     return incident
-
-
-def _rearm_warnings(ctx: DeskContext, incident: IncidentRecord) -> None:
-    """A new target whose warning point is still ahead deserves its own warning."""
-    due = sla.deadlines(ctx, incident)
-    now = ctx.clock.now()
-    for clock_name in ("respond", "resolve"):
-        breached = getattr(incident, f"{clock_name}_breached")
-        if not breached and due[f"{clock_name}_warning"] > now:
-            setattr(incident, f"{clock_name}_warned", False)

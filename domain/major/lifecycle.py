@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain import timers
+from domain import paging, timers
 from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.incidents import lifecycle as incidents
@@ -152,6 +152,7 @@ def start(
             ctx, commander, "major_room_ready", subject=major, needs_room=True, commanding=True
         )
     schedule_cadence(ctx, major)
+    paging.page(ctx, incident.assignment_group, incident, "Declared a major incident")
     return major
 
 

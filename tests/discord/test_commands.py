@@ -374,6 +374,21 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
         ("event", "maintenance", {"service": "email", "for": "2h", "reason": "patching"}),
     ),
     ("alice", "/event maintenance", ("event", "maintenance", {})),
+    # On-call: this desk has no rotations, so each answer is the same list or refusal.
+    ("bob", "/oncall who", ("oncall", "who", {})),
+    ("bob", "/oncall schedule network", ("oncall", "schedule", {"team": "network"})),
+    (
+        "bob",
+        "/oncall override network erin --to +2h",
+        ("oncall", "override", {"team": "network", "person": "erin", "to": "+2h"}),
+    ),
+    ("bob", "/oncall swap network erin", ("oncall", "swap", {"team": "network", "person": "erin"})),
+    ("bob", "/oncall cancel-override OVR-1", ("oncall", "cancel-override", {"override": "OVR-1"})),
+    ("bob", "/oncall overrides network", ("oncall", "overrides", {"team": "network"})),
+    ("bob", "/oncall ack PAGE-1", ("oncall", "ack", {"page": "PAGE-1"})),
+    ("bob", "/oncall escalate PAGE-1", ("oncall", "escalate", {"page": "PAGE-1"})),
+    ("bob", "/oncall pages", ("oncall", "pages", {})),
+    ("bob", "/oncall feed network", ("oncall", "feed", {"team": "network"})),
 ]
 
 

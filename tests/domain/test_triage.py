@@ -1,8 +1,11 @@
 """Re-categorising and re-prioritising: the queue and the SLA clocks follow."""
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from domain.records import Timer
+from tests.harness import DeskHarness
 
 
 def test_raising_the_priority_retargets_the_sla_clocks(desk):
@@ -56,7 +59,19 @@ def test_a_new_service_drops_a_category_it_does_not_have_and_tells_the_new_team(
     assert "Service: email ·" in shown and "category performance → —" in shown
 
 
-def test_a_lower_priority_gets_its_own_warning_again(desk):
+def test_a_lower_priority_gets_its_own_warning_again(database_url, example_config):
+    # Elapsed clocks for every priority: the example puts P3–P5 on office hours
+    # (tests/domain/test_business_sla.py re-prioritises across calendars).
+    policy = example_config.policy
+    elapsed = replace(policy, oncall=replace(policy.oncall, business_hours=()))
+    desk = DeskHarness.start(database_url, replace(example_config, policy=elapsed))
+    try:
+        _lower_priority_warns_again(desk)
+    finally:
+        desk.close()
+
+
+def _lower_priority_warns_again(desk) -> None:
     desk.say("alice", '/incident new "Payroll down" --service email --impact high --urgency high')
     desk.say("frank", "/incident claim INC-1")
     assert any(

@@ -48,9 +48,10 @@ def incident(desk, number: int = 1) -> IncidentRecord:
 def test_repeats_count_on_one_event_and_never_open_a_second_incident(events_desk):
     desk = events_desk
     posts = send(desk, "prometheus", alert("fp1"), alert("fp1"), alert("fp1"))
-    assert posts == [
-        "[#service-desk] INC-1 [P2] fp1 is down — reported by @deskbot, service vpn, "
-        "queue network. Claim it with /incident claim INC-1"
+    # One incident, and one page to the network team's on-call (carol this week).
+    assert sorted(p.split(" — ")[0] for p in posts) == [
+        "[#service-desk] INC-1 [P2] fp1 is down",
+        '[DM @carol] Page PAGE-1 for network: INC-1 "fp1 is down"',
     ]
     desk.advance(minutes=5)
     assert send(desk, "prometheus", alert("fp1", summary="fp1 is still down")) == []
@@ -121,13 +122,15 @@ def test_every_event_resolved_resolves_the_incident_with_a_timeline_entry(events
     assert send(desk, "prometheus", alert("fp1", "resolve")) == []  # one still firing
     assert incident(desk).state == "new"
     posts = send(desk, "prometheus", alert("fp2", "resolve"))
-    assert posts == [
+    assert sorted(posts) == [
         "[#service-desk] INC-1 resolved by @deskbot: all 2 alerts from prometheus resolved "
-        "— now Resolved"
+        "— now Resolved",
+        '[DM @carol] PAGE-1 (INC-1 "fp1 is down (+1 more)") stopped: INC-1 was resolved. '
+        "You can stand down.",
     ]
     assert incident(desk).state == "resolved"
     kinds = [e.kind for e in rows(desk, TimelineEntry, TimelineEntry.incident_id == 1)]
-    assert kinds == ["opened", "resolved"]
+    assert kinds == ["opened", "paged", "page_step", "page_ended", "resolved"]
 
 
 def test_a_new_firing_within_the_reopen_window_reopens_after_it_opens_a_new_one(events_desk):
@@ -221,7 +224,10 @@ def test_acknowledging_at_the_source_acknowledges_the_incident_once(events_desk)
     desk = events_desk
     send(desk, "pd", Signal("pagerduty", "k1", "trigger", summary="AP down", severity="critical"))
     posts = send(desk, "pd", Signal("pagerduty", "k1", "acknowledge"))
-    assert posts == ["[#service-desk] INC-1 acknowledged by pd at the source (k1) — now New"]
+    assert sorted(posts) == [
+        "[#service-desk] INC-1 acknowledged by pd at the source (k1) — now New",
+        '[DM @carol] PAGE-1 (INC-1 "AP down") stopped: INC-1 was acknowledged. You can stand down.',
+    ]
     assert incident(desk).first_response_at is not None
     [event] = rows(desk, EventRecord)
     assert (event.state, event.acknowledged_by) == ("acknowledged", "pd")
