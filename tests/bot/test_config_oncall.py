@@ -93,7 +93,7 @@ def test_the_example_has_no_warnings():
 def test_without_the_sections_nobody_is_on_call_and_clocks_run_elapsed():
     oncall = oncall_of("")
     assert oncall.teams == {} and oncall.calendars == {} and oncall.business_hours == ()
-    assert oncall.page_priorities == ("P1",)  # the example pages for P1 only
+    assert oncall.page_priorities == ("P1", "P2")  # the default
 
 
 BAD_CALENDARS = """
