@@ -56,10 +56,12 @@ class OncallFeed:
         settings = policy.oncall.teams[team]
         with self.runtime.dispatcher.unit_of_work() as ctx:
             now = ctx.clock.now()
-            shifts = {
-                name: oncall.timeline(ctx, schedule, now - PAST, now + AHEAD)
-                for name, schedule in settings.schedules.items()
-            }
+            shifts = {}
+            for name, schedule in settings.schedules.items():
+                # From the real start of the shift a week ago, not the window's edge: an
+                # event's UID comes from its start, and must not change as the window moves.
+                start = oncall.on_call(ctx, schedule, now - PAST).now.start
+                shifts[name] = oncall.timeline(ctx, schedule, start, now + AHEAD)
         known = policy.teams.get(team)
         display = (known.display_name if known else None) or team
         names = {name: p.display_name for name, p in policy.people.items()}
