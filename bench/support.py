@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Table, create_engine, insert, inspect, text
 
 import bot
-from bot.config import example_config_path, load_config
+from bot.config import DeskConfig, example_config_path, load_config
 from bot.db import normalise_url
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -76,11 +76,12 @@ def bench_database(url: str | None, *, reset: bool = False) -> Iterator[str]:
     yield url
 
 
-def open_runtime(url: str, clock: Clock | None = None) -> Runtime:
-    """The example company's desk on `url`, with the console as its one platform."""
+def open_runtime(url: str, clock: Clock | None = None, config: DeskConfig | None = None) -> Runtime:
+    """The example company's desk (or `config`) on `url`, with the console as its one
+    platform."""
     return Runtime(
         Settings(database_url=url, config_path=None),
-        load_config(example_config_path()),
+        config or load_config(example_config_path()),
         platforms=("console",),
         clock=clock,
     )
