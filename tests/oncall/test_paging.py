@@ -158,3 +158,27 @@ def test_p3_incidents_do_not_page(desk):
     desk.say("alice", '/incident new "VPN slow" --service vpn --impact low --urgency medium')
     assert pages(desk) == []
     assert "No pages waiting" in desk.say("carol", "/oncall pages")
+
+
+def test_someone_on_call_who_left_the_config_is_a_gap(desk):
+    # An override made for someone the configuration no longer has (removed while covering).
+    from domain.oncall.records import OncallOverride
+
+    with desk.runtime.database.transaction() as session:
+        session.add(
+            OncallOverride(
+                team="network",
+                schedule="primary",
+                person="zed",
+                starts_at=MONDAY,
+                ends_at=datetime(2026, 1, 6, tzinfo=UTC),
+                reason="",
+                by="carol",
+                created_at=MONDAY,
+            )
+        )
+    desk.say("alice", P1)
+    posts = desk.posts()
+    assert any("lead: nobody is on call in primary" in p for p in dms(posts, "carol"))
+    assert any(p.startswith("[#network-team] Page PAGE-1") for p in posts)
+    assert not any(p.startswith("[DM @zed]") for p in posts)
