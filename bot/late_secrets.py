@@ -43,7 +43,7 @@ class LateSecrets:
     def complete(self, message):
         """The message with its secret filled in (None where the flow is already over)."""
         if message.kind == "oncall_feed":
-            key = feed_key(self.audit_key)
+            key = feed_key(self.audit_key, name=self.policy.oncall.feed_key_env)
             link = feed_url(self.public_url, key, str(message.context["team"]))
             return replace(message, context={**message.context, "link": link})
         with self.database.transaction() as session:

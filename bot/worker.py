@@ -180,6 +180,7 @@ class Worker:
         self.poll_interval = poll_interval
         self._wakes: list[asyncio.Event] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._overdue_waits = 0  # idle passes in a row that found an overdue timer busy
 
     def wake(self) -> None:
         """Ask the loops to look for work now (thread-safe; called after each commit)."""
@@ -219,10 +220,14 @@ class Worker:
             ahead = await asyncio.to_thread(self.timers.seconds_to_next)
         except OperationalError:
             return self.poll_interval
-        if ahead is None:
-            return self.poll_interval
-        # Overdue means its subject is busy: look again shortly, not in a tight loop.
-        return min(self.poll_interval, max(ahead, BUSY_RETRY))
+        if ahead is None or ahead > 0:
+            self._overdue_waits = 0
+            return self.poll_interval if ahead is None else min(self.poll_interval, ahead)
+        # Overdue and not fired: its subject is busy. Look again soon, then less and less
+        # often (a subject held for long must not keep the loop spinning).
+        wait = min(self.poll_interval, BUSY_RETRY * 2**self._overdue_waits)
+        self._overdue_waits += 1
+        return wait
 
     def _new_wake(self) -> asyncio.Event:
         wake = asyncio.Event()

@@ -30,7 +30,7 @@ def oncall_feed_routes(runtime) -> list[Route]:
 class OncallFeed:
     def __init__(self, runtime) -> None:
         self.runtime = runtime
-        self.key = feed_key(runtime.audit_key)
+        self.key = feed_key(runtime.audit_key, name=runtime.policy.oncall.feed_key_env)
 
     async def handle(self, request: Request) -> Response:
         team = request.path_params["team"].lower()

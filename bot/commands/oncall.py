@@ -181,8 +181,13 @@ def ack(call: Call) -> Reply:
 def escalate(call: Call) -> Reply:
     page = oncall.escalate(call.ctx, call.actor, call.arg("page"))
     data = snapshot(page)
+    done = (
+        f"no step was left, so it ended: {page.end_reason}"
+        if page.state == "ended"
+        else f"the next step of {page.team}'s policy has run"
+    )
     return Reply(
-        f"Escalated {page.key} ({page.about_key}): the next step of {page.team}'s policy has run.",
+        f"Escalated {page.key} ({page.about_key}): {done}.",
         subject_type="page",
         subject=data,
     )
@@ -196,7 +201,7 @@ def escalate(call: Call) -> Reply:
 )
 def pages(call: Call) -> Reply:
     team = oncall.team_oncall(call.ctx, call.arg("team")).team if call.arg("team") else None
-    found = oncall.active_pages(call.ctx, team)
+    found = oncall.active_pages(call.ctx, call.actor, team)
     return Reply(render("oncall/page_list", pages=[snapshot(p) for p in found], team=team))
 
 

@@ -30,6 +30,8 @@ ON_REOPEN: list[Callable[[DeskContext, Actor, IncidentRecord], None]] = []
 # Called once, when someone first responds (claims, acknowledges, resolves): on-call stops
 # paging about it.
 ON_FIRST_RESPONSE: list[Callable[[DeskContext, IncidentRecord], None]] = []
+# Called whenever an agent claims an incident (the first response, or a later claim).
+ON_CLAIM: list[Callable[[DeskContext, IncidentRecord], None]] = []
 OPEN_STATES = INCIDENT.open_states
 STATE_LABELS = INCIDENT.labels
 
@@ -115,6 +117,8 @@ def claim_incident(ctx: DeskContext, actor: Actor, key: str) -> IncidentRecord:
     text = f"Claimed by {actor.name}" + (f" (was {previous})" if previous else "")
     record_event(ctx, incident, actor, "claimed", text)
     _first_response(ctx, incident)
+    for hook in ON_CLAIM:
+        hook(ctx, incident)
     announce_change(ctx, incident, f"claimed by @{actor.name}")
     if actor.name != incident.reporter:
         notify_person(

@@ -99,6 +99,7 @@ pages.LOADERS["incident"] = _load_incident
 pages.PRELOADERS["incident"] = _preload_incidents
 pages.ON_ACKNOWLEDGE.append(_answer_incident)
 incident_lifecycle.ON_FIRST_RESPONSE.append(_responded)
+incident_lifecycle.ON_CLAIM.append(_responded)
 incident_lifecycle.ON_RESOLVE.append(_resolved)
 incident_lifecycle.ON_CANCEL.append(_cancelled)
 people.RENAMERS.append(rename_person)

@@ -23,6 +23,8 @@ from domain.oncall.states import PAGE
 from domain.oncall_settings import Step, TeamOncall
 
 STEP = "page_step"  # the timer kind that runs a page's next step
+# Pages that keep a subject from being paged again by the same team.
+COVERING = ("paging", "acknowledged")
 # What a page writes on its subject's timeline, by subject type: (ctx, subject, actor,
 # kind, text). Registered by the on-call package for the subjects it knows (incidents).
 TIMELINES: dict[str, Any] = {}
@@ -111,7 +113,6 @@ def acknowledge(ctx: DeskContext, actor: Actor, key: str) -> Page:
     _require(page, actor, "ack")
     now = ctx.clock.now()
     page.state, page.acknowledged_by, page.acknowledged_at = "acknowledged", actor.name, now
-    _running(ctx, page.team).discard((page.about_type, page.about_id))
     timers.cancel(ctx, page, (STEP,))
     # The subject's own acknowledgement says it on its timeline (an incident's first
     # response); only when none did does the page write a line of its own.
@@ -174,8 +175,9 @@ def _require(page: Page, actor: Actor, action: str) -> None:
 
 
 def _active(ctx: DeskContext, team: str, subject: Any) -> bool:
-    """Whether a page about `subject` is running for `team`. A unit of work reads a team's
-    running pages once: a storm of SLA breaches asks it once per incident."""
+    """Whether a page about `subject` is running for `team`, or was acknowledged (someone
+    is on it: a declaration or a breach after that wakes nobody again). A unit of work
+    reads a team's pages once: a storm of SLA breaches asks it once per incident."""
     return (subject.subject_type, str(subject.id)) in _running(ctx, team)
 
 
@@ -183,7 +185,9 @@ def _running(ctx: DeskContext, team: str) -> set[tuple[str, str]]:
     key = ("oncall_running", team)
     if key not in ctx.cache:
         rows = ctx.session.execute(
-            select(Page.about_type, Page.about_id).where(Page.team == team, Page.state == "paging")
+            select(Page.about_type, Page.about_id).where(
+                Page.team == team, Page.state.in_(COVERING)
+            )
         )
         ctx.cache[key] = {(t, i) for t, i in rows}
     return ctx.cache[key]

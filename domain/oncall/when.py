@@ -18,6 +18,16 @@ EXAMPLES = "now, +2h, 18:00, tomorrow 09:00, fri 18:00 or 2026-12-24 18:00"
 
 def parse_when(text: str, zone: str, now: datetime, *, base: datetime | None = None) -> datetime:
     """The instant `text` names (UTC); `+2h` counts from `base` (else now)."""
+    try:
+        found = _parse(text, zone, now, base)
+    except (OverflowError, ValueError):  # year 1 with an offset, +2h on year 9999…
+        raise InvalidInput(f"'{text[:40]}' is not a time I can use: {EXAMPLES}.") from None
+    if abs(found - now) > timedelta(days=3660):
+        raise InvalidInput(f"'{text[:40]}' is more than ten years away: {EXAMPLES}.")
+    return found
+
+
+def _parse(text: str, zone: str, now: datetime, base: datetime | None) -> datetime:
     words = " ".join(text.strip().lower().split())
     if not words:
         raise InvalidInput(f"Say when: {EXAMPLES}.")

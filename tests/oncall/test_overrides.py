@@ -91,6 +91,12 @@ def test_the_weekly_hand_over_happens_at_nine_on_monday(desk):
             "cannot start in the past",
         ),
         ("carol", "/oncall override network @erin --from now --to soon", "is not a time"),
+        (
+            "carol",
+            '/oncall override network @erin --to "0001-01-01T00:00+05:00"',
+            "is not a time I can use",
+        ),
+        ("carol", "/oncall override network @erin --to 2040-01-01", "more than ten years away"),
         ("carol", "/oncall override nettwork @erin --to +1h", "There is no team 'nettwork'"),
         ("carol", "/oncall override service-desk @bob --to +1h", "has no on-call schedule"),
         (

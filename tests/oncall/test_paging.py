@@ -182,3 +182,24 @@ def test_someone_on_call_who_left_the_config_is_a_gap(desk):
     assert any("lead: nobody is on call in primary" in p for p in dms(posts, "carol"))
     assert any(p.startswith("[#network-team] Page PAGE-1") for p in posts)
     assert not any(p.startswith("[DM @zed]") for p in posts)
+
+
+def test_an_acknowledged_page_covers_its_incident_and_a_later_claim_stops_a_new_one(desk):
+    desk.say("alice", P1)
+    desk.say("carol", "/oncall ack PAGE-1")
+    desk.say("carol", "/incident major INC-1")  # declared after carol answered: no new page
+    assert [p.key for p in pages(desk)] == ["PAGE-1"]
+
+    # A P3 paged by its declaration after it was claimed: claiming again stops that page.
+    desk.say("alice", '/incident new "VPN slow" --service vpn --impact low --urgency medium')
+    desk.say("erin", "/incident claim INC-2")
+    desk.say("erin", "/incident major INC-2")
+    assert pages(desk)[-1].state == "paging"
+    desk.say("carol", "/incident claim INC-2")
+    assert pages(desk)[-1].end_reason == "carol took INC-2"
+
+
+def test_only_agents_list_pages(desk):
+    desk.say("alice", P1)
+    assert "Only service-desk agents can list pages" in desk.say("alice", "/oncall pages")
+    assert "PAGE-1 network: INC-1" in desk.say("bob", "/oncall pages")
