@@ -14,6 +14,7 @@ from bot.config_access import access_groups, check_access
 from bot.config_catalog import DirectorySettings, check_catalog, check_directory
 from bot.config_events import check_events
 from bot.config_major import check_major
+from bot.config_metrics import check_metrics
 from bot.config_oncall import check_oncall
 from bot.yaml_source import ConfigError, Located, load
 from domain.clock import parse_duration
@@ -48,6 +49,7 @@ SECTIONS = (
     "events",
     "calendars",
     "oncall",
+    "metrics",
 )
 # A person's account on each chat platform, as the config spells it: <platform>_id.
 ACCOUNT_KEYS = {"slack_id": "slack", "discord_id": "discord"}
@@ -207,6 +209,7 @@ class _Checker:
             major=major,
             events=check_events(self, services),
             oncall=oncall,
+            metrics=check_metrics(self, channels, services),
         )
         return DeskConfig(
             source=self.doc.filename,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from domain.directory import PasswordPolicy
 from domain.event_settings import EventSettings
 from domain.major_settings import MajorSettings
+from domain.metrics_settings import MetricsSettings
 from domain.oncall_settings import OncallSettings
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ class DeskPolicy:
     events: EventSettings = field(default_factory=EventSettings)
     # on-call schedules, escalation policies, and business-hours calendars for SLA clocks
     oncall: OncallSettings = field(default_factory=OncallSettings)
+    # measuring the desk: the /metrics scrape token, the weekly digest, the status page
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     def priority(self, impact: str, urgency: str) -> str:
         """Look up the priority for an impact × urgency pair."""
