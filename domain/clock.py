@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
+# At most 9 digits a part: a longer number is no duration anyone means (and int() of
+# thousands of digits raises).
+DURATION_PART = re.compile(r"(\d{1,9})\s*(w|d|h|m|s)")
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 MAX_DURATION = 366 * 86400  # a year: beyond it a deadline is a typo, and dates overflow
 

@@ -7,9 +7,11 @@ from domain import (
     events,
     incidents,
     major,
+    metrics,  # noqa: F401  (measuring: reports, the weekly digest's timer and kinds)
     oncall,
     problems,
     requests,
+    sign_in,  # noqa: F401  (dashboard sign-in: links by DM, web sessions)
     surveys,
 )
 from domain.directory import builtin  # noqa: F401  (the built-in directory's records)

@@ -114,6 +114,14 @@ class OutboxMessage(Base):
             sqlite_where=text(OUTBOX_ACTIVE),
             postgresql_where=text(OUTBOX_ACTIVE),
         ),
+        # Deliveries that failed for good, per platform: the /metrics scrape counts them
+        # without reading the sent history.
+        Index(
+            "ix_outbox_failed",
+            "platform",
+            sqlite_where=text("status = 'failed'"),
+            postgresql_where=text("status = 'failed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

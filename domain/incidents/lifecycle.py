@@ -7,7 +7,7 @@ from collections.abc import Callable
 from domain import keys, paging, timers
 from domain.context import SYSTEM, Actor, DeskContext
 from domain.errors import InvalidInput, InvalidTransition, PermissionDenied
-from domain.incidents import sla
+from domain.incidents import measures, sla
 from domain.incidents.fields import check_level, clean_title, find_service
 from domain.incidents.records import IncidentRecord, TimelineEntry
 from domain.incidents.states import INCIDENT
@@ -78,6 +78,8 @@ def open_incident(
         updated_at=now,
         paused_seconds=0,
         escalation_level=0,
+        reopen_count=0,
+        team_changes=0,
         respond_warned=False,
         respond_breached=False,
         resolve_warned=False,
@@ -149,6 +151,7 @@ def assign_incident(ctx: DeskContext, actor: Actor, key: str, target: str) -> In
         if sla.calendar_of(ctx, incident) != calendar:  # a team's business hours apply
             sla.retarget(ctx, incident)
         record_event(ctx, incident, actor, "assigned", f"Assigned to team {team.name}")
+        measures.sent_to_team(incident)
         if from_group == team.name:  # taken off a person, back in the same queue: no escalation
             announce_change(ctx, incident, f"back in team {team.name}'s queue, by @{actor.name}")
             return incident
@@ -256,6 +259,7 @@ def resolve_incident(
         incident.assignee = incident.assignee or actor.name
     incident.state, incident.resolution, incident.resolved_at = "resolved", resolution, now
     incident.hold_reason = None
+    measures.resolved(incident)
     _first_response(ctx, incident)
     sla.pause(ctx, incident)
     timers.schedule(ctx, incident, "auto_close", now + ctx.policy.auto_close_after)
@@ -308,6 +312,7 @@ def reopen_incident(ctx: DeskContext, actor: Actor, key: str, reason: str = "") 
     _require_state(incident, "reopen")
     incident.state = "in_progress" if incident.assignee else "new"
     incident.resolved_at = incident.resolution = None
+    measures.reopened(incident)
     timers.cancel(ctx, incident, ("auto_close",))
     sla.resume(ctx, incident)
     record_event(ctx, incident, actor, "reopened", reason.strip() or "Reopened")
@@ -368,6 +373,7 @@ def close_as_fixed(
     now = ctx.clock.now()
     incident.resolution, incident.resolved_at, incident.hold_reason = resolution, now, None
     incident.state, incident.closed_at = "closed", now
+    measures.resolved(incident)
     sla.cancel_sla(ctx, incident)
     timers.cancel(ctx, incident, ("auto_close",))
     record_event(ctx, incident, actor, "closed", said)
@@ -429,6 +435,7 @@ def _first_response(ctx: DeskContext, incident: IncidentRecord) -> None:
     # and one flush writes the incident in one UPDATE.
     if incident.first_response_at is None:
         incident.first_response_at = ctx.clock.now()
+        measures.responded(incident)
         sla.cancel_sla(ctx, incident, "respond")
         for hook in ON_FIRST_RESPONSE:
             hook(ctx, incident)

@@ -58,11 +58,15 @@ def list_incidents(
     mine: bool = False,
     team: str | None = None,
     state: str | None = None,
+    priority: str | None = None,
     include_closed: bool = False,
     limit: int = LIST_LIMIT,
 ) -> IncidentQueue:
-    """An employee's own incidents, or for agents their team's queue (or one they name)."""
+    """An employee's own incidents, or for agents their team's queue (or one they name);
+    `priority` narrows it to one priority."""
     query = select(IncidentRecord)
+    if priority is not None:
+        query = query.where(IncidentRecord.priority == priority.strip().upper())
     if state is not None:
         state = state.strip().lower().replace(" ", "_").replace("-", "_")
         if state not in STATE_LABELS:

@@ -162,6 +162,7 @@ def approve_request(ctx: DeskContext, actor: Actor, key: str, note: str = "") ->
         )
         return request
     request.state, request.approved_at = "approved", ctx.clock.now()
+    request.approval_seconds = round((request.approved_at - request.opened_at).total_seconds(), 3)
     # The request's changes go out in one UPDATE at commit: what runs meanwhile reads
     # nothing they touch (timers by subject, people's platform accounts). The audit trail's
     # head is locked after the timers: a worker holding timers it claimed may be waiting
