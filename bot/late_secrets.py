@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.oncall_links import feed_key, feed_url
-from domain import requests
+from domain import requests, sign_in
 from domain.context import DeskContext
 from domain.directory import DirectoryFactory
 
@@ -21,7 +21,7 @@ from domain.directory import DirectoryFactory
 class LateSecrets:
     """Completes the messages of the kinds that carry a secret, one transaction each."""
 
-    KINDS = frozenset({"password_reset_link", "oncall_feed"})
+    KINDS = frozenset({"password_reset_link", "oncall_feed", "dashboard_link"})
 
     def __init__(
         self,
@@ -54,6 +54,11 @@ class LateSecrets:
                 directory=self.directory(session) if self.directory else None,
                 audit_key=self.audit_key,
             )
-            token = requests.mint_reset_token(ctx, int(message.context["reset"]))
-        link = f"{self.public_url}/reset/{token}" if token else None
+            if message.kind == "dashboard_link":
+                token = sign_in.mint_link(ctx, int(message.context["sign_in"]))
+                path = "/dashboard/sign-in/"
+            else:
+                token = requests.mint_reset_token(ctx, int(message.context["reset"]))
+                path = "/reset/"
+        link = f"{self.public_url}{path}{token}" if token else None
         return replace(message, context={**message.context, "link": link})

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, text, update
 
 from bot.identity import BY_NAME
+from bot.late_files import Attachment, needs_files, with_files
 from bot.late_secrets import LateSecrets
 from bot.message_refs import store_ref
 from bot.room_addresses import NO_ROOM_YET, RoomAddresses
@@ -94,6 +95,8 @@ class OutboundMessage:
     # members' ids on this platform (names on the console); "unreachable" the members
     # without one. For "open" the address is "" until the room exists, else the room's.
     room_op: dict[str, Any] | None = None
+    # Files drawn at delivery from the context's numbers (bot/late_files.py: a chart).
+    files: tuple[Attachment, ...] = ()
 
     @property
     def room_role(self) -> str | None:
@@ -556,19 +559,45 @@ class OutboxDelivery:
 
     async def _deliver(self, message: OutboundMessage) -> bool:
         """Send one message and record the outcome; False if it was not sent."""
+        started = time.monotonic()
         try:
             if self.late is not None and self.late.needs(message.kind):
                 message = await asyncio.to_thread(self.late.complete, message)
+            if needs_files(message):
+                message = await asyncio.to_thread(with_files, message)
             ref = await self.sender.send(message)
         except Exception as exc:  # every failure is recorded; unknown ones are retried
             if not isinstance(exc, RetryLater | PermanentFailure | RenderError):
                 log.warning("outbox %s to %s: %s", message.id, self.platform, _describe(exc))
             await asyncio.to_thread(self.record, message, error=exc)
-            return isinstance(exc, PermanentFailure | RenderError)  # failed for good: go on
+            for_good = isinstance(exc, PermanentFailure | RenderError)
+            ended = for_good or message.attempts >= MAX_ATTEMPTS
+            self._log_delivery(message, "failed" if ended else "retry", started)
+            return for_good  # failed for good: go on
         await asyncio.to_thread(self.record, message, ref=ref)
+        self._log_delivery(message, "sent", started)
         if _opens_room(message) and self._wake is not None:
             self._wake.set()  # other lanes' posts that waited for the room (a DM with its link)
         return True
+
+    def _log_delivery(self, message: OutboundMessage, outcome: str, started: float) -> None:
+        # One line per attempt, with fields a log collector can count (bot/logs.py).
+        ms = round((time.monotonic() - started) * 1000, 1)
+        log.info(
+            "outbox %s %s to %s: %s in %s ms",
+            message.id,
+            message.kind,
+            self.platform,
+            outcome,
+            ms,
+            extra={
+                "outbox_id": message.id,
+                "kind": message.kind,
+                "platform": self.platform,
+                "outcome": outcome,
+                "ms": ms,
+            },
+        )
 
     async def close(self) -> None:
         """Let the sender close what it holds open (HTTP sessions), if it holds any."""

@@ -2,7 +2,8 @@
 
 A subject's room is a name on the console (`[#inc-42-vpn-down]`); making it, pinning,
 inviting and archiving print what a chat platform would do, and a file is written to
-`files_dir` with its path printed.
+`files_dir` with its path printed. A message's own files (a report's chart) are written
+under `reports_dir` ("reports/" in the working directory), each path printed beneath it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ class ConsoleSender:
     """Prints outbox messages to a text stream."""
 
     def __init__(
-        self, out: TextIO, turn: asyncio.Lock | None = None, files_dir: Path | None = None
+        self,
+        out: TextIO,
+        turn: asyncio.Lock | None = None,
+        files_dir: Path | None = None,
+        reports_dir: Path | None = None,
     ) -> None:
         self.out = out
         # Held by the session while a command runs, so a reply prints before what it caused.
         self.turn = turn or asyncio.Lock()
         self.files_dir = files_dir or Path("reviews")
+        # Given a directory of its own for files (a test's), the charts go beneath it too.
+        self.reports_dir = reports_dir or (files_dir / "reports" if files_dir else Path("reports"))
 
     async def send(self, message: OutboundMessage) -> str | None:
         async with self.turn:
@@ -60,6 +67,8 @@ class ConsoleSender:
             path = self._write(message.room_op["filename"], message.room_op["content"])
             text = f"{text} (written to {path})"
         # A post of several lines (a room's update, a hand-over's list) reads as one block.
+        for file in message.files:  # a chart drawn at delivery (bot/late_files.py)
+            text += f"\nchart: {self._save(file.filename, file.content)}"
         text = text.replace("\n", f"\n{CONTINUED}")
         self.out.write(f"{prefix} {text}\n")
         self.out.flush()
@@ -73,7 +82,18 @@ class ConsoleSender:
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / Path(filename).name  # never outside files_dir
         path.write_text(content, encoding="utf-8")
-        try:
-            return path.resolve().relative_to(Path.cwd())  # as the person would type it
-        except ValueError:
-            return path.resolve()
+        return _shown(path)
+
+    def _save(self, filename: str, content: bytes) -> Path:
+        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        path = self.reports_dir / Path(filename).name  # never outside reports_dir
+        path.write_bytes(content)
+        return _shown(path)
+
+
+def _shown(path: Path) -> Path:
+    """`path` as the person would type it: relative to the working directory if beneath it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path.resolve()

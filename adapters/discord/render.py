@@ -22,6 +22,7 @@ from bot.templates import card_template, has_template, render
 LIMIT = 2000  # characters in a message's content
 FREE_TEXT = (
     "title",
+    "comment",
     "description",
     "resolution",
     "hold_reason",

@@ -17,6 +17,7 @@ archive, attach a file) are done by adapters/discord/rooms.py with the posting h
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -86,7 +87,29 @@ class DiscordSender:
             raise classify(exc) from exc
 
     async def _post(self, message: OutboundMessage, mention: Mentioner) -> str:
-        return await self.post(await self._channel(message), message, mention)
+        # Files drawn at delivery (a report's chart, bot/late_files.py) go on the same post.
+        channel_id = await self._channel(message)
+        if not message.files:
+            return await self.post(channel_id, message, mention)
+        files = [
+            discord.File(io.BytesIO(file.content), filename=file.filename, description=file.alt)
+            for file in message.files
+        ]
+        try:
+            return await self.post(channel_id, message, mention, files=files)
+        except discord.HTTPException as exc:
+            # Refused for its files (no Attach Files permission in the channel, too large):
+            # the file costs the file, never the text, which goes on its own. Refused for
+            # anything else, the text alone is refused the same and classified as before.
+            if not isinstance(exc, discord.Forbidden) and exc.status != 413:
+                raise
+            log.warning(
+                "discord: outbox %s: its file was refused (%s, code %s); posting the text alone",
+                message.id,
+                exc.status,
+                exc.code,
+            )
+        return await self.post(channel_id, message, mention)
 
     async def post(
         self,

@@ -2,6 +2,7 @@
 
 Failures are sorted for the outbox: 429 → RetryLater(Retry-After), 5xx and network errors →
 RetryLater (the outbox backs off), errors that no retry can fix → PermanentFailure.
+A message with files (a report's chart) posts its text, then uploads each file beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import slack_error
@@ -22,6 +23,7 @@ from adapters.slack.people import SlackPeople
 from adapters.slack.rooms import SlackRooms
 from adapters.slack.threads import dm_thread
 from adapters.slack.war_room import WarRooms
+from bot.late_files import Attachment
 from bot.message_refs import ref_of
 from bot.outbox import OutboundMessage, PermanentFailure, RetryLater
 from bot.templates import card_template, has_template, render
@@ -55,6 +57,8 @@ PERMANENT_ERRORS = frozenset(
         "invalid_name_required",
     }
 )
+# An upload Slack did not take (its API, the upload URL, or the network refused it).
+UPLOAD_FAILED = (SlackApiError, SlackRequestError, TimeoutError, aiohttp.ClientError, OSError)
 # The card is gone or not ours to edit: the change is still posted, just not in place.
 CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
@@ -117,7 +121,42 @@ class SlackSender:
             )
             if thread:  # the employee reported this in a DM conversation: keep talking there
                 channel, thread_ts = thread.split(":", 1)
-        return await self._post(channel, text, blocks, thread_ts)
+        ref = await self._post(channel, text, blocks, thread_ts)
+        # Slack answers with the conversation the text went to: for a DM addressed to a
+        # person (U…), the DM's own id (D…), which is where a file can be shared. (So no
+        # conversations.open, and no im:write scope, is needed.)
+        posted_in = ref.split(":", 1)[0]
+        for attachment in message.files:  # a chart drawn at delivery (bot/late_files.py)
+            await self._attach(message, posted_in, thread_ts, attachment)
+        return ref
+
+    async def _attach(
+        self, message: OutboundMessage, channel: str, thread_ts: str | None, file: Attachment
+    ) -> None:
+        """Upload `file` where the text just went, with its alt text.
+
+        The text is out already: a file Slack will not take (after the client's own retry
+        of a rate limit) is logged and left out, for re-sending the row would post the
+        text twice.
+        """
+        try:
+            await self.pacer.wait_turn(channel)
+            await self.client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                filename=file.filename,
+                title=file.title or file.filename,
+                alt_txt=file.alt,
+                content=file.content,
+            )
+        except UPLOAD_FAILED as exc:
+            detail = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning(
+                "slack: outbox %s: the text went but not its file %s (%s)",
+                message.id,
+                file.filename,
+                detail or exc,
+            )
 
     async def _update_card(self, message: OutboundMessage) -> str:
         """Edit the card to show the subject as it is now, and say what changed in its thread."""

@@ -3,11 +3,13 @@ handlers in `TABLE`. Add a process's module to the imports below (order is help 
 
 from bot.commands import (  # noqa: F401  (registers their subcommands)
     access,
+    dashboard,
     desk,
     event,
     incident,
     kb,
     major,
+    metrics,
     oncall,
     problem,
     request,

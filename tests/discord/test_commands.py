@@ -277,6 +277,14 @@ SCRIPT: list[tuple[str, str, tuple[str, str, dict]]] = [
     ),
     ("alice", "/request cancel REQ-4", ("request", "cancel", {"id": "REQ-4"})),
     ("alice", "/desk password", ("desk", "password", {})),
+    ("grace", "/desk report --since 30d", ("desk", "report", {"since": "30d"})),
+    (
+        "carol",
+        "/desk stats --team network --all",
+        ("desk", "stats", {"team": "network", "all": True}),
+    ),
+    ("alice", "/desk report --team network", ("desk", "report", {"team": "network"})),
+    ("alice", "/desk dashboard", ("desk", "dashboard", {})),
     # alice rates INC-1: one score counts, the rest are refused.
     *[
         (

@@ -328,6 +328,8 @@ class _Rest:
         data = request[BODY_KEY] or {}
         if (bad := _validate_message_body(data, request)) is not None:
             return bad
+        if "attach_files" in f.bot_denied and request.content_type == "multipart/form-data":
+            return error_response(403, "Missing Permissions", 50013)
         nonce = data.get("nonce")
         if nonce is not None and data.get("enforce_nonce"):
             # Discord: a message with the same nonce from the same author, created in the
@@ -454,6 +456,8 @@ def _attachments(data: JSON) -> list[JSON]:
                 "url": f"https://cdn.discordapp.com/attachments/0/0/{filename}",
                 "proxy_url": "",
                 "content_type": "application/octet-stream",
+                # Alt text, as the sender gave it (Discord keeps it on the attachment).
+                **({"description": att["description"]} if att.get("description") else {}),
             }
         )
     return out

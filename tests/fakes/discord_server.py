@@ -249,8 +249,9 @@ class FakeDiscord(FakeDiscordWorld):
         return self.fail("*", "*", status=status, count=count, duration=duration)
 
     def deny_bot(self, *permissions: str) -> None:
-        """Take permissions from the bot: "manage_channels", "manage_roles", "pin_messages"
-        (what it asks for then is refused with 403 Missing Permissions, code 50013)."""
+        """Take permissions from the bot: "manage_channels", "manage_roles", "pin_messages",
+        "attach_files" (what it asks for then is refused with 403 Missing Permissions, code
+        50013)."""
         self.bot_denied.update(permissions)
 
     def allow_bot(self, *permissions: str) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from .slack_ids import BOT_USER_ID, TEAM_ID
 
 UPLOAD_PREFIX = "/upload/v1/"
+PNG = b"\x89PNG\r\n\x1a\n"  # how a PNG file starts
 NAME = re.compile(r"^[a-z0-9_-]+$")
 MAX_NAME = 80
 MAX_TOPIC = 250  # topic and purpose alike
@@ -282,6 +283,7 @@ def get_upload_url(fake, args: dict[str, Any]) -> dict[str, Any]:
     fake._state.rooms.uploads[file_id] = {
         "filename": str(filename),
         "length": int(length),
+        "alt_txt": args.get("alt_txt"),  # an image's description for screen readers
         "data": None,
     }
     return {"ok": True, "upload_url": f"{fake.url}{UPLOAD_PREFIX[1:]}{file_id}", "file_id": file_id}
@@ -344,8 +346,9 @@ def _file_object(item: dict[str, Any], upload: dict[str, Any]) -> dict[str, Any]
         "created": int(time.time()),
         "name": upload["filename"],
         "title": str(item.get("title") or upload["filename"]),
-        "mimetype": "text/plain",
-        "filetype": "text",
+        "mimetype": "image/png" if upload["data"].startswith(PNG) else "text/plain",
+        "filetype": "png" if upload["data"].startswith(PNG) else "text",
+        "alt_txt": upload.get("alt_txt"),
         "user": BOT_USER_ID,
         "size": upload["length"],
         "data": upload["data"],
