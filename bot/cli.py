@@ -106,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `deskbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_logging  # stdlib only: --help stays quick
+
+    # A bad LOG_FORMAT is reported by Settings.from_env below, with the other settings.
+    log_format = (os.environ.get("LOG_FORMAT") or "text").strip().lower()
+    configure_logging(args.verbose, log_format if log_format in ("text", "json") else "text")
     if args.command is None:
         parser.print_help()
         return 2
@@ -224,16 +225,24 @@ def directory_factory(settings: Settings, config):
 
 
 def web_pages(runtime: Runtime, settings: Settings) -> list:
-    """The pages people open in a browser (the password-reset page), with the mail it sends,
-    the on-call calendar feeds, and the routes monitoring systems send events to."""
+    """The pages people open in a browser (the password-reset page, the dashboard, the
+    status page), with the mail it sends, the on-call calendar feeds, and the routes
+    monitoring systems send events to."""
     from adapters.mail import mailer_for  # wiring
     from adapters.monitoring import monitoring_routes  # wiring
-    from adapters.web import oncall_feed_routes, reset_routes  # wiring
+    from adapters.web import (  # wiring
+        dashboard_routes,
+        oncall_feed_routes,
+        reset_routes,
+        status_page_routes,
+    )
 
     return (
         reset_routes(runtime, mailer_for(settings))
         + oncall_feed_routes(runtime)
         + monitoring_routes(runtime, runtime.intake)
+        + dashboard_routes(runtime)
+        + status_page_routes(runtime)
     )
 
 
@@ -302,10 +311,16 @@ async def run_services(settings: Settings, loaded, command: str) -> int:
         command, set()
     )
     if command in ("run", "serve"):
+        from adapters.web import WebMetrics  # wiring
+
+        web_metrics = WebMetrics(runtime)  # /metrics, and the timing and log line of requests
         app = build_web_app(
             runtime,
-            [r for a in adapters for r in a.routes()] + web_pages(runtime, settings),
+            [r for a in adapters for r in a.routes()]
+            + web_pages(runtime, settings)
+            + web_metrics.routes(),
             connections=_live_connections(adapters, live, settings),
+            middleware=[web_metrics.middleware()],
         )
         tasks.append(asyncio.create_task(serve(app, sock, stop, settings.trusted_proxies)))
     if command in ("run", "worker"):

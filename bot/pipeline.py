@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from bot.commands import Reply
 from bot.identity import PlatformIdentity
 from bot.inbound import first_delivery, forget_delivery
 from bot.inbound_work import Work
+from bot.logs import command_name
 from bot.lull import Lull
 
 log = logging.getLogger(__name__)
@@ -252,14 +254,28 @@ class Pipeline:
         delivery: str | None = None,
     ) -> Reply:
         """Resolve the person and run a command once per delivery (steps 3–5)."""
+        started = time.monotonic()
         try:
             identity = await identify()
         except Unidentified as exc:
             return Reply(exc.message, ok=False, retry=True)
         key = delivery
         if argv is not None:
-            return await self.run(self.dispatcher.execute_argv, identity, argv, delivery=key)
-        return await self.run(self.dispatcher.execute, identity, text or "", delivery=key)
+            reply = await self.run(self.dispatcher.execute_argv, identity, argv, delivery=key)
+        else:
+            reply = await self.run(self.dispatcher.execute, identity, text or "", delivery=key)
+        # One line per command: its name and who ran it, never its words (bot/logs.py).
+        name, person = command_name(argv, text), f"{identity.platform}:{identity.user_id}"
+        ms = round((time.monotonic() - started) * 1000, 1)
+        log.info(
+            "command %s by %s: %s in %s ms",
+            name,
+            person,
+            "ok" if reply.ok else "not ok",
+            ms,
+            extra={"command": name, "person": person, "ok": reply.ok, "ms": ms},
+        )
+        return reply
 
     async def act(
         self,

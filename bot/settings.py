@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.logs import LOG_FORMATS
+
 SUPPORTED_DATABASES = "sqlite:///path/to/deskbot.db or postgresql://user:password@host/dbname"
 # The schemes deskbot can open: SQLite (built in) and PostgreSQL through psycopg 3.
 DATABASE_SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresql+psycopg"})
@@ -58,6 +60,8 @@ class Settings:
     # `audit_key_file` (bot/audit_key.py); never logged, never stored in the database.
     audit_key: str | None = None
     audit_key_file: Path | None = None
+    # LOG_FORMAT: "text" (lines for a terminal) or "json" (one object per line, bot/logs.py).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -79,6 +83,9 @@ class Settings:
             raise ValueError(
                 "DESKBOT_AUDIT_KEY must be at least 16 characters: use `openssl rand -hex 32`"
             )
+        log_format = (env.get("LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be text or json, not {log_format[:20]!r}")
         return cls(
             database_url=database_url,
             config_path=config_path if (config or config_path.exists()) else None,
@@ -98,6 +105,7 @@ class Settings:
             mail_file=Path(env.get("DESKBOT_MAIL_FILE") or cwd / "deskbot-mail.txt"),
             audit_key=audit_key.strip() if audit_key else None,
             audit_key_file=cwd / "deskbot-audit.key",
+            log_format=log_format,
         )
 
     @property

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
@@ -18,11 +19,14 @@ def build_web_app(
     runtime,
     extra_routes: list[BaseRoute] | None = None,
     connections: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
+    middleware: Sequence[Middleware] | None = None,
 ) -> Starlette:
     """The ASGI app: /healthz, /readyz and whatever routes the adapters add.
 
     `connections` are the live connections this process runs (Slack's Socket Mode…): /readyz
     answers 503 while one of them is down, as it does when the database is unreachable.
+    `middleware` wraps every route (the request timing and log line of
+    adapters/web/prometheus.py), the first given outermost.
     """
     connections = dict(connections or {})
 
@@ -43,7 +47,7 @@ def build_web_app(
         return JSONResponse(body, status_code=200 if ready else 503)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
-    return Starlette(routes=routes + list(extra_routes or []))
+    return Starlette(routes=routes + list(extra_routes or []), middleware=list(middleware or []))
 
 
 def listen(port: int, host: str = "0.0.0.0") -> socket.socket:
@@ -65,11 +69,14 @@ async def serve(
 ) -> None:
     """Serve `app` on the bound socket in this event loop until `stop` is set.
 
-    No access log: a reset link's token is in its path. X-Forwarded-* headers are believed
-    only from `trusted_proxies` (TRUSTED_PROXIES).
+    No access log: a reset link's token is in its path (the request middleware of
+    adapters/web/prometheus.py logs route templates instead). uvicorn's own records go to
+    deskbot's handler (bot/logs.py: its format, its redaction), not a handler of its own.
+    X-Forwarded-* headers are believed only from `trusted_proxies` (TRUSTED_PROXIES).
     """
     config = uvicorn.Config(
         app,
+        log_config=None,
         log_level="warning",
         lifespan="off",
         access_log=False,
