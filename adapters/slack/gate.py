@@ -241,8 +241,11 @@ def _check_interaction(payload: dict[str, Any]) -> None:
             raise Refused(400, f"the {kind} payload has no user")
     if kind == "block_actions":
         actions = payload.get("actions")
-        if not isinstance(actions, list) or not all(
-            isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+        # Bolt reads actions[0]: an empty list would fail inside it (a 500), not here.
+        if (
+            not isinstance(actions, list)
+            or not actions
+            or not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
         ):
             raise Refused(400, "the block_actions payload has no valid actions")
     if kind in ("view_submission", "view_closed"):

@@ -104,6 +104,12 @@ BAD = {
         ),
         400,
     ),
+    "block_actions with no action": (
+        lambda: _payload(
+            json.dumps({"type": "block_actions", "user": {"id": "U0ALICE"}, "actions": []})
+        ),
+        400,
+    ),
     "events body not JSON": (lambda: sign("this is not json", JSON, SECRET), 400),
     "events body a string": (lambda: sign('"hello"', JSON, SECRET), 400),
     "DM without channel": (
