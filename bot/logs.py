@@ -32,8 +32,9 @@ REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 # (pattern, replacement): each keeps what says where the secret was, drops the secret.
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A reset or dashboard sign-in link: the path's last segment is the credential.
-    (re.compile(r"(/(?:reset|dashboard/sign-in)/)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
+    # A reset or dashboard sign-in link: the path's last segment is the credential (a
+    # route template's "{token}" is no credential, and says which route it was).
+    (re.compile(r"(/(?:reset|dashboard/sign-in)/)(?!\{)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
     # A token in a query string or a form: ?token=…, &access_token=…, secret=…
     (
         re.compile(r"(?i)\b((?:[a-z_]*token|secret|password|passwd|credentials)=)[^&\s\"'#<>]+"),

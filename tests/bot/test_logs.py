@@ -108,8 +108,12 @@ def test_ordinary_words_are_left_alone():
         "Authorization failed for alice",
         "INC-42 escalated to network after 30 minutes",
         "/incident claim INC-42",
+        # Route templates name where a request went, and carry no credential.
+        "GET /reset/{token} 410 in 4.8 ms",
+        "POST /dashboard/sign-in/{token} 303 in 12 ms",
     ):
         assert redact(text) == text
+    assert redact("GET /reset/AbC-123_x 410") == "GET /reset/[redacted] 410"
 
 
 def test_a_command_is_named_never_its_free_text():
