@@ -157,6 +157,8 @@ def configure_logging(verbose: bool, fmt: str = "text", stream: TextIO | None = 
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose or json_format else logging.WARNING)
+    # Alembic announces each of its plugins at info on every start: noise, not events.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def command_name(argv: list[str] | None, text: str | None) -> str:
