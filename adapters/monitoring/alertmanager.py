@@ -43,6 +43,7 @@ def _signal(alert: Any, path: str, group: str | None, group_status: Any) -> Sign
     status = fields.text(alert.get("status", group_status), f"{path}.status")
     resolved = bool(status) and action_of(status) == "resolve"
     fingerprint = fields.text(alert.get("fingerprint"), f"{path}.fingerprint")
+    fingerprint = fields.clean(fingerprint) if fingerprint else fingerprint  # NULs: none
     summary = (
         fields.text(annotations.get("summary"), f"{path}.annotations.summary")
         or fields.text(annotations.get("description"), f"{path}.annotations.description")

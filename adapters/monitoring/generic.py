@@ -47,6 +47,7 @@ def _signal(event: Any, path: str) -> Signal:
         raise fields.Problem(at + status_name, "must be firing, resolved or acknowledged")
     key_name = "key" if event.get("key") not in (None, "") else "dedup"
     key = fields.text(event.get(key_name), at + key_name)
+    key = fields.clean(key) if key else key  # a key of NUL characters is no key
     if not key:
         if action != "trigger":
             raise fields.Problem(at + "key", f"required to {action} an event")

@@ -72,7 +72,10 @@ def read_event(body: dict[str, Any]) -> Signal:
     if dedup_key is not None and not isinstance(dedup_key, str):
         errors.append("'dedup_key' must be a string")
         dedup_key = None
-    elif dedup_key and len(dedup_key) > DEDUP_KEY_MAX:
+    elif dedup_key is not None:
+        # NUL is no character a key can keep (PostgreSQL refuses it): a key of NULs is blank.
+        dedup_key = fields.clean(dedup_key)
+    if dedup_key and len(dedup_key) > DEDUP_KEY_MAX:
         errors.append(f"Length of 'dedup_key' is too long (maximum is {DEDUP_KEY_MAX} characters)")
     if action in ("acknowledge", "resolve") and not dedup_key:
         errors.append("'dedup_key' is missing or blank")

@@ -110,11 +110,11 @@ async def test_goalerts_close_with_dedup_resolves_that_key(client, monitoring):
     assert monitoring.stored()[0]["action"] == "resolve"
 
 
+@pytest.mark.parametrize("key", [None, "\x00"], ids=["no-key", "key-of-nul"])
 @pytest.mark.parametrize("status", ["resolved", "acknowledged"])
-async def test_a_resolve_or_acknowledge_without_key_is_400(client, monitoring, status):
-    response = await client.post(
-        ROUTE, json=[{"key": "a"}, {"status": status}], headers=bearer(GENERIC_TOKEN)
-    )
+async def test_a_resolve_or_acknowledge_without_key_is_400(client, monitoring, status, key):
+    second = {"status": status} | ({"key": key} if key is not None else {})
+    response = await client.post(ROUTE, json=[{"key": "a"}, second], headers=bearer(GENERIC_TOKEN))
 
     assert response.status_code == 400
     verb = status.removesuffix("d")

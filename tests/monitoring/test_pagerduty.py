@@ -177,6 +177,15 @@ async def test_acknowledge_and_resolve_need_a_dedup_key(client, monitoring, name
     assert response.json() == invalid("'dedup_key' is missing or blank")
 
 
+async def test_a_dedup_key_of_nul_characters_is_blank(client, monitoring):
+    # Found by tests/monitoring/test_any_body.py: NUL is dropped from keys, leaving none.
+    response = await client.post(ROUTE, json=event("acknowledge", dedup_key="\x00\x00"))
+
+    assert response.status_code == 400
+    assert response.json() == invalid("'dedup_key' is missing or blank")
+    assert monitoring.rows() == []
+
+
 async def test_a_summary_of_pagerdutys_full_length_is_kept_to_what_the_records_hold(
     client, monitoring
 ):
