@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -71,6 +72,24 @@ class Dispatcher:
                 directory=self.directory(session) if self.directory else None,
                 audit_key=self.audit_key,
             )
+
+    def attempt(self, work: Callable[[DeskContext], Any]) -> Any:
+        """`work(ctx)` in one unit of work, for pages outside chat: its result, or the
+        DeskError it raised, returned (committed when the error keeps what it recorded,
+        rolled back otherwise). Wakes the delivery of whatever the unit wrote."""
+        try:
+            with self.unit_of_work() as ctx:
+                try:
+                    result = work(ctx)
+                except DeskError as exc:
+                    if not exc.keeps_changes:
+                        raise
+                    result = exc
+        except DeskError as exc:
+            return exc
+        if self.after_commit is not None:
+            self.after_commit()
+        return result
 
     def execute(
         self, identity: PlatformIdentity, text: str, *, delivery: str | None = None

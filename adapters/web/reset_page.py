@@ -183,24 +183,7 @@ class ResetPage:
     async def _work(self, work: Callable[[Any], Any]) -> Any:
         """Run domain work in one unit; a DeskError is returned (committed if it keeps
         what it recorded, rolled back otherwise), not raised."""
-        dispatcher = self.runtime.dispatcher
-
-        def run() -> Any:
-            try:
-                with dispatcher.unit_of_work() as ctx:
-                    try:
-                        return work(ctx)
-                    except DeskError as exc:
-                        if exc.keeps_changes:
-                            return exc
-                        raise
-            except DeskError as exc:
-                return exc
-
-        result = await asyncio.to_thread(run)
-        if dispatcher.after_commit is not None:  # wake the delivery of what was written
-            dispatcher.after_commit()
-        return result
+        return await asyncio.to_thread(self.runtime.dispatcher.attempt, work)
 
     def _refused(self, error: DeskError) -> Response:
         status = (

@@ -7,9 +7,7 @@ a channel or the log."""
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 
 import pytest
 from sqlalchemy import text
@@ -19,11 +17,11 @@ from adapters.mail import MailFile
 from adapters.web import reset_routes
 from bot.config import example_config_path, load_config_text
 from bot.web import build_web_app
+from tests.browser import chromium
 from tests.fakes.asgi_server import UvicornThread
 from tests.harness import DeskHarness
 from tests.ldap.slapd import BASE, INITIAL_PASSWORD, POLICY, SERVICE, SERVICE_PASSWORD
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 GOOD = "Quiet-Otter-Runs-7"
 LDAP = f"""directory:
   kind: ldap
@@ -37,35 +35,8 @@ LDAP = f"""directory:
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-        message = "Chromium is not installed: apt-get install -y chromium chromium-driver"
-        if os.environ.get("DESKBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    try:
+    with chromium(tmp_path) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
 
 
 class _Late:

@@ -5,8 +5,6 @@ sideways, and screenshots (phone and desktop) saved to a directory the test prin
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +15,10 @@ from bot.web import build_web_app
 from domain.clock import ManualClock
 from domain.events import Signal
 from domain.events.inbox import put
+from tests.browser import chromium, screenshot_folder
 from tests.fakes.asgi_server import UvicornThread
 from tests.harness import DeskHarness
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 NOW = datetime(2026, 3, 6, 9, 15, tzinfo=UTC)
 PUBLIC = "Some mail is delayed; we are moving it to the second relay"
 PRIVATE = "relay db-07 disk full"
@@ -28,46 +26,13 @@ PRIVATE = "relay db-07 disk full"
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-        message = "Chromium is not installed: apt-get install -y chromium chromium-driver"
-        if os.environ.get("DESKBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    try:
+    with chromium(tmp_path) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
 
 
 @pytest.fixture
 def screenshots(tmp_path, capsys) -> Path:
-    """Where this run's screenshots go (DESKBOT_SCREENSHOTS, else the test's tmp dir),
-    printed whether or not pytest captures output."""
-    folder = Path(os.environ.get("DESKBOT_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    with capsys.disabled():
-        print(f"\nstatus page screenshots: {folder}")
-    return folder
+    return screenshot_folder(tmp_path, capsys, "status page")
 
 
 def _trouble(desk: DeskHarness) -> None:

@@ -185,23 +185,8 @@ class Dashboard:
         return page(shown.template, shown.status, desk=self.desk, user=user, **shown.context)
 
     async def _run(self, work: Callable[[DeskContext], Any]) -> Any:
-        """Run domain work in one unit of work off the event loop; a DeskError is returned
-        (committed if it keeps what it recorded, rolled back otherwise), not raised."""
-        dispatcher = self.runtime.dispatcher
-
-        def run() -> Any:
-            try:
-                with dispatcher.unit_of_work() as ctx:
-                    try:
-                        return work(ctx)
-                    except DeskError as exc:
-                        if exc.keeps_changes:
-                            return exc
-                        raise
-            except DeskError as exc:
-                return exc
-
-        return await asyncio.to_thread(run)
+        """Domain work off the event loop; a DeskError is returned, not raised."""
+        return await asyncio.to_thread(self.runtime.dispatcher.attempt, work)
 
     async def _form(self, request: Request) -> dict[str, str] | None:
         """A posted form's fields, or None when it came from another site or is too big."""
